@@ -1,0 +1,10 @@
+#ifndef GDARCHIVE_CZLIB_SHIM_H
+#define GDARCHIVE_CZLIB_SHIM_H
+#include <zlib.h>
+
+/// `inflateInit2` is a macro, which Swift cannot call; this wraps it.
+/// windowBits 15 + 32 accepts both gzip and zlib framing (automatic header detection).
+static inline int gdarchive_inflate_init(z_stream *stream) {
+    return inflateInit2(stream, 15 + 32);
+}
+#endif

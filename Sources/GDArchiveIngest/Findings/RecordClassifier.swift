@@ -1,0 +1,104 @@
+/// What one top-level JSON text holds, record by record.
+public enum ClassifiedRecord: Equatable, Sendable {
+    /// A finding in wire (camelCase) form, ready for ``FindingExtractor``.
+    case finding(JSONValue, recordIndex: Int)
+    /// Something that is validly not a finding (e.g. a CloudTrail event from `aws.guardduty`).
+    case skipped(recordIndex: Int, reason: String)
+    /// Something that should have been a finding but is not usable.
+    case rejected(recordIndex: Int, kind: String, message: String)
+}
+
+/// Recognises every form GuardDuty findings come in, by content:
+///
+/// | form | example |
+/// |---|---|
+/// | a finding in wire form (S3 export line) | `{"schemaVersion":"2.0","id":…}` |
+/// | an array of them | `[{…},{…}]` |
+/// | a REST `GetFindings` page | `{"findings":[…]}` |
+/// | `aws guardduty get-findings` / boto3 output (PascalCase) | `{"Findings":[{"Id":…}]}` |
+/// | a lone PascalCase finding | `{"Id":…,"AccountId":…}` |
+/// | an EventBridge event | `{"detail-type":"GuardDuty Finding","detail":{…}}` |
+/// | an array of EventBridge events | `[{"detail-type":…},…]` |
+///
+/// ```swift
+/// for item in RecordClassifier.classify(value) {
+///     if case .finding(let wire, let index) = item { … }
+/// }
+/// ```
+///
+/// Events of another `detail-type` are ``ClassifiedRecord/skipped(recordIndex:reason:)``.
+/// `recordIndex` numbers the records inside one JSON text from 0.
+public enum RecordClassifier {
+    public static func classify(_ value: JSONValue) -> [ClassifiedRecord] {
+        var out: [ClassifiedRecord] = []
+        var index = 0
+        classify(value, nested: false, into: &out, index: &index)
+        return out
+    }
+
+    private static func classify(_ value: JSONValue, nested: Bool, into out: inout [ClassifiedRecord], index: inout Int) {
+        func next() -> Int { defer { index += 1 }; return index }
+        switch value {
+        case .array(let elements):
+            if nested {
+                out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "an array inside an array is not a GuardDuty finding"))
+                return
+            }
+            for element in elements { classify(element, nested: true, into: &out, index: &index) }
+        case .object:
+            if let detailType = value["detail-type"] {
+                guard detailType.stringValue == "GuardDuty Finding" else {
+                    let source = value["source"]?.stringValue.map { " from \($0)" } ?? ""
+                    let what = detailType.stringValue.map { "\"\($0)\"" } ?? "(not a string)"
+                    out.append(.skipped(recordIndex: next(), reason: "an EventBridge event of detail-type \(what)\(source) is not a GuardDuty finding"))
+                    return
+                }
+                guard let detail = value["detail"], case .object = detail else {
+                    out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "EventBridge event of detail-type \"GuardDuty Finding\" has no \"detail\" object"))
+                    return
+                }
+                out.append(.finding(detail, recordIndex: next()))
+            } else if let page = value["Findings"], value["Id"] == nil {
+                guard case .array(let findings) = page else {
+                    out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "\"Findings\" is not an array"))
+                    return
+                }
+                for finding in findings {
+                    out.append(.finding(GuardDutyModel.wireForm(ofPascalCaseFinding: finding), recordIndex: next()))
+                }
+            } else if let page = value["findings"], value["id"] == nil {
+                guard case .array(let findings) = page else {
+                    out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "\"findings\" is not an array"))
+                    return
+                }
+                for finding in findings { out.append(.finding(finding, recordIndex: next())) }
+            } else if let detail = value["detail"], case .object = detail, value["id"] == nil, value["accountId"] == nil {
+                // An EventBridge event without its envelope fields.
+                out.append(.finding(detail, recordIndex: next()))
+            } else if isPascalCaseFinding(value) {
+                out.append(.finding(GuardDutyModel.wireForm(ofPascalCaseFinding: value), recordIndex: next()))
+            } else {
+                out.append(.finding(value, recordIndex: next()))
+            }
+        default:
+            out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "a JSON \(kindName(value)) is not a GuardDuty finding; expected an object"))
+        }
+    }
+
+    static func isPascalCaseFinding(_ value: JSONValue) -> Bool {
+        guard value["id"] == nil, value["accountId"] == nil, value["schemaVersion"] == nil else { return false }
+        return value["Id"] != nil || value["AccountId"] != nil || value["SchemaVersion"] != nil
+            || value["Service"] != nil || value["Resource"] != nil
+    }
+
+    static func kindName(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}

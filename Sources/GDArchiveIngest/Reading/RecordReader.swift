@@ -1,0 +1,207 @@
+/// One top-level JSON text found in an input, or a problem found while looking for one.
+public enum RawRecord: Equatable, Sendable {
+    /// A complete top-level JSON text (not yet parsed) starting at `line`.
+    case value(line: Int, bytes: [UInt8])
+    /// Input that cannot be a complete JSON text (for example a value that is never closed).
+    case invalid(line: Int, message: String, excerpt: [UInt8])
+    /// The stream itself is damaged (truncated or corrupt gzip); nothing after it can be read.
+    case damage(line: Int, message: String)
+}
+
+/// Splits an input into its top-level JSON texts, whatever their layout: JSON lines, one
+/// pretty-printed document over many lines, or several documents one after another.
+///
+/// ```swift
+/// let records = RecordReader(chunks: try ChunkReader(fileDescriptor: fd))
+/// while let record = try records.next() { … }
+/// ```
+///
+/// A text starts at the first non-blank byte of a line. If it is a `{` or `[`, it ends where
+/// its brackets balance, which may be lines later; anything else runs to the end of its line.
+/// A line that starts with `{` or `[` in column 1 while an earlier text is still open means
+/// the earlier text was cut short (a broken JSON line): that text is reported as ``RawRecord/invalid``
+/// and reading goes on from the new line, so one bad line never swallows the good ones after
+/// it. A UTF-8 byte order mark at the start is ignored; CR before LF is whitespace.
+///
+/// Memory stays bounded by the largest single text (``maximumRecordBytes``).
+public final class RecordReader {
+    /// A text larger than this is reported and skipped.
+    public static let maximumRecordBytes = 256 * 1024 * 1024
+
+    private let chunks: ChunkReader
+    private let limit: Int
+    private var carry: [UInt8] = []
+    private var carryTooLong = false
+    private var lineNumber = 0
+    private var queue: [RawRecord] = []
+    private var queueIndex = 0
+    private var ended = false
+    private var atStart = true
+
+    // Splitter state.
+    private var pending: [UInt8] = []
+    private var pendingLine = 0
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var discarding = false
+
+    public init(chunks: ChunkReader, maximumRecordBytes: Int = RecordReader.maximumRecordBytes) {
+        self.chunks = chunks
+        self.limit = maximumRecordBytes
+    }
+
+    /// Lines read so far.
+    public var linesRead: Int { lineNumber }
+
+    /// The next record, or nil at the end of the input.
+    ///
+    /// - Throws: only I/O errors of the underlying reader; damage comes back as a record.
+    public func next() throws -> RawRecord? {
+        while queueIndex >= queue.count {
+            queue.removeAll(keepingCapacity: true)
+            queueIndex = 0
+            if ended { return nil }
+            try fill()
+        }
+        defer { queueIndex += 1 }
+        return queue[queueIndex]
+    }
+
+    private func fill() throws {
+        let chunk: ArraySlice<UInt8>?
+        do {
+            chunk = try chunks.next()
+        } catch let damage as InputDamage {
+            ended = true
+            var message = damage.message
+            if !carry.isEmpty || carryTooLong {
+                message += "; line \(lineNumber + 1) was cut off"
+            }
+            flushPending(reason: "this JSON value was cut off by the damage at line \(lineNumber + 1)")
+            queue.append(.damage(line: lineNumber + 1, message: message))
+            return
+        }
+        guard var chunk else {
+            ended = true
+            if !carry.isEmpty || carryTooLong {
+                let line = carry
+                carry = []
+                lineNumber += 1
+                feedLine(line[...])
+            }
+            flushPending(reason: "the input ends before this JSON value is closed")
+            return
+        }
+        if atStart {
+            atStart = false
+            if chunk.starts(with: [0xEF, 0xBB, 0xBF]) { chunk = chunk.dropFirst(3) }
+        }
+        while let newline = chunk.firstIndex(of: 0x0A) {
+            lineNumber += 1
+            if carry.isEmpty && !carryTooLong {
+                feedLine(chunk[chunk.startIndex..<newline])
+            } else {
+                appendCarry(chunk[chunk.startIndex..<newline])
+                let line = carry
+                carry.removeAll(keepingCapacity: false)
+                feedLine(line[...])
+            }
+            chunk = chunk[(newline + 1)...]
+        }
+        if !chunk.isEmpty { appendCarry(chunk) }
+    }
+
+    private func appendCarry(_ bytes: ArraySlice<UInt8>) {
+        if carryTooLong { return }
+        if carry.count + bytes.count > limit {
+            carryTooLong = true
+            carry.removeAll(keepingCapacity: false)
+            return
+        }
+        carry.append(contentsOf: bytes)
+    }
+
+    private func flushPending(reason: String) {
+        if !pending.isEmpty {
+            queue.append(.invalid(line: pendingLine, message: reason, excerpt: Array(pending.prefix(200))))
+        }
+        resetPending()
+    }
+
+    private func resetPending() {
+        pending.removeAll(keepingCapacity: false)
+        depth = 0
+        inString = false
+        escaped = false
+    }
+
+    private func feedLine(_ line: ArraySlice<UInt8>) {
+        if carryTooLong {
+            carryTooLong = false
+            flushPending(reason: "this JSON value is not closed before line \(lineNumber)")
+            queue.append(.invalid(line: lineNumber, message: "line longer than \(limit / (1024 * 1024)) MiB; skipped", excerpt: []))
+            return
+        }
+        let opensAtColumnOne = line.first == UInt8(ascii: "{") || line.first == UInt8(ascii: "[")
+        if discarding {
+            guard opensAtColumnOne else { return }
+            discarding = false
+        }
+        if !pending.isEmpty && opensAtColumnOne {
+            flushPending(reason: "this JSON value is not closed before line \(lineNumber), which starts a new one")
+        }
+        var start = line.startIndex
+        let end = line.endIndex
+        while start < end {
+            var scanFrom = start
+            if pending.isEmpty {
+                // Skip blanks (space, tab, CR) to the start of the next text.
+                while start < end, line[start] == 0x20 || line[start] == 0x09 || line[start] == 0x0D { start += 1 }
+                if start >= end { return }
+                let c = line[start]
+                if c != UInt8(ascii: "{") && c != UInt8(ascii: "[") {
+                    var stop = end
+                    while stop > start, line[stop - 1] == 0x20 || line[stop - 1] == 0x09 || line[stop - 1] == 0x0D { stop -= 1 }
+                    queue.append(.value(line: lineNumber, bytes: Array(line[start..<stop])))
+                    return
+                }
+                pendingLine = lineNumber
+                scanFrom = start
+            }
+            var i = scanFrom
+            var closedAt: Int? = nil
+            while i < end {
+                let b = line[i]
+                if inString {
+                    if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+                } else if b == 0x22 {
+                    inString = true
+                } else if b == 0x7B || b == 0x5B {
+                    depth += 1
+                } else if b == 0x7D || b == 0x5D {
+                    depth -= 1
+                    if depth == 0 { closedAt = i; break }
+                }
+                i += 1
+            }
+            if let closedAt {
+                var bytes = pending
+                bytes.append(contentsOf: line[start...closedAt])
+                queue.append(.value(line: pendingLine, bytes: bytes))
+                resetPending()
+                start = closedAt + 1
+                continue
+            }
+            pending.append(contentsOf: line[start..<end])
+            pending.append(0x0A)
+            if pending.count > limit {
+                let first = pendingLine
+                resetPending()
+                queue.append(.invalid(line: first, message: "JSON value larger than \(limit / (1024 * 1024)) MiB; skipped up to the next line that starts a new value", excerpt: []))
+                discarding = true
+            }
+            return
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+
+/// Renders a ``RowSet`` in any ``OutputFormat``.
+///
+/// ```swift
+/// print(RowRenderer.render(RowSet(columns: ["a"], rows: [[.int(1)]]), as: .json), terminator: "")
+/// // [{"a":1}]
+/// ```
+///
+/// Every rendering ends with a newline (an empty JSON array is `[]`). Table output never
+/// passes a value's control characters to the terminal: they are shown as `\n`, `\u{1b}`, ….
+public enum RowRenderer {
+    public static func render(_ set: RowSet, as format: OutputFormat, headers: Bool = true) -> String {
+        switch format {
+        case .table: return table(set, headers: headers)
+        case .json:
+            return "[" + set.rows.map { object(set.columns, $0) }.joined(separator: ",\n ") + "]\n"
+        case .jsonl:
+            return set.rows.map { object(set.columns, $0) + "\n" }.joined()
+        case .csv:
+            var lines = headers ? [set.columns.map(csvField).joined(separator: ",")] : []
+            lines += set.rows.map { $0.map { csvField(plain($0)) }.joined(separator: ",") }
+            return lines.map { $0 + "\r\n" }.joined()
+        case .tsv:
+            var lines = headers ? [set.columns.map(tsvField).joined(separator: "\t")] : []
+            lines += set.rows.map { $0.map { tsvField(plain($0)) }.joined(separator: "\t") }
+            return lines.map { $0 + "\n" }.joined()
+        }
+    }
+
+    /// One record (for example `status`): a JSON object in `json`, a two-column listing in
+    /// `table`, a one-row table in the other formats.
+    public static func renderRecord(columns: [String], values: [Cell], as format: OutputFormat) -> String {
+        switch format {
+        case .json:
+            return object(columns, values) + "\n"
+        case .table:
+            let width = columns.map(\.count).max() ?? 0
+            return zip(columns, values).map { name, value in
+                name + String(repeating: " ", count: width - name.count) + "  " + visible(display(value))
+            }.joined(separator: "\n") + "\n"
+        default:
+            return render(RowSet(columns: columns, rows: [values]), as: format)
+        }
+    }
+
+    static func object(_ columns: [String], _ values: [Cell]) -> String {
+        "{" + zip(columns, values).map { jsonString($0) + ":" + json($1) }.joined(separator: ",") + "}"
+    }
+
+    static func json(_ cell: Cell) -> String {
+        switch cell {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)) : "null"
+        case .text(let s): return jsonString(s)
+        }
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    public static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// The value as plain text (CSV/TSV).
+    static func plain(_ cell: Cell) -> String {
+        switch cell {
+        case .null: return ""
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double: return json(cell)
+        case .text(let s): return s
+        }
+    }
+
+    /// The value as people read it (table): thousands separators on integers.
+    static func display(_ cell: Cell) -> String {
+        switch cell {
+        case .int(let i): return groupThousands(i)
+        default: return plain(cell)
+        }
+    }
+
+    /// 1234567 → "1,234,567".
+    public static func groupThousands(_ value: Int64) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+
+    /// Control characters made visible, so a finding's text cannot drive the terminal.
+    public static func visible(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar.value {
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0..<0x20, 0x7f, 0x80..<0xA0: out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    static func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func tsvField(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\\": out += "\\\\"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func table(_ set: RowSet, headers: Bool) -> String {
+        let cells = set.rows.map { $0.map { visible(display($0)) } }
+        var widths = set.columns.map { headers ? $0.count : 0 }
+        for row in cells {
+            for (i, value) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], value.count) }
+        }
+        func line(_ values: [String], numeric: [Bool]) -> String {
+            values.enumerated().map { i, v in
+                let pad = String(repeating: " ", count: widths[i] - v.count)
+                return numeric[i] ? pad + v : v + pad
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        var out: [String] = []
+        let numericColumns = set.columns.indices.map { i in
+            !set.rows.isEmpty && set.rows.allSatisfy { i < $0.count && ($0[i].isNumeric || $0[i] == .null) }
+        }
+        if headers {
+            out.append(line(set.columns, numeric: numericColumns))
+            out.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "))
+        }
+        for row in cells { out.append(line(row, numeric: numericColumns)) }
+        return out.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+
+/// An opened gdarchive archive: one SQLite file holding every finding version.
+///
+/// ```swift
+/// let archive = try Archive.open(path: Archive.defaultPath())
+/// let status = try archive.status()
+/// print(status.findings, status.versions)
+/// ```
+///
+/// Opening creates the file (mode 0600, its folder 0700) when ``OpenMode/create`` allows,
+/// switches it to WAL so that readers work during an import, and applies the migrations
+/// compiled into the binary, each in its own transaction, recording each in the
+/// `schema_migrations` ledger with its checksum.
+///
+/// - Throws: ``StoreError`` for a missing, foreign, newer or tampered archive; GRDB's
+///   `DatabaseError` for anything SQLite itself reports.
+public final class Archive: Sendable {
+    /// How ``open(path:mode:)`` treats a missing file.
+    public enum OpenMode: Sendable {
+        /// Create the archive if it does not exist (import).
+        case create
+        /// Fail with ``StoreError/archiveMissing(path:)`` if it does not exist (status, queries).
+        case existing
+    }
+
+    /// The archive's path as given (after `~` expansion).
+    public let path: String
+    /// The connection. Writers use `writeWithoutTransaction` and manage their transactions.
+    public let database: DatabaseQueue
+
+    private init(path: String, database: DatabaseQueue) {
+        self.path = path
+        self.database = database
+    }
+
+    /// The archive used when no `--db` is given: `$GDARCHIVE_DB`, else
+    /// `$XDG_DATA_HOME/gdarchive/archive.sqlite`, else `~/.local/share/gdarchive/archive.sqlite`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit = environment["GDARCHIVE_DB"], !explicit.isEmpty {
+            return expandTilde(explicit, environment: environment)
+        }
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            return xdg + "/gdarchive/archive.sqlite"
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/share/gdarchive/archive.sqlite"
+    }
+
+    /// `~/x` → `$HOME/x`.
+    public static func expandTilde(_ path: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + path.dropFirst()
+    }
+
+    /// Opens (and if allowed creates) the archive at `path` and brings its schema up to date.
+    public static func open(path rawPath: String, mode: OpenMode = .create) throws -> Archive {
+        let path = expandTilde(rawPath)
+        if !FileManager.default.fileExists(atPath: path) {
+            guard mode == .create else { throw StoreError.archiveMissing(path: path) }
+            try createEmptyFile(at: path)
+        }
+        var config = Configuration()
+        config.journalMode = .wal
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.writeWithoutTransaction { db in try migrate(db, path: path) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notADatabase(path: path)
+        }
+        return Archive(path: path, database: queue)
+    }
+
+    /// Creates an empty file readable by its owner only, and its missing folders (0700).
+    static func createEmptyFile(at path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError.cannotCreate(path: path, reason: "cannot create the folder \(folder): \(error.localizedDescription)")
+            }
+        }
+        let fd = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        if fd < 0 {
+            if errno == EEXIST { return }
+            throw StoreError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
+        }
+        close(fd)
+    }
+
+    /// Applies the pending migrations of ``Migration/all`` after checking the ledger.
+    static func migrate(_ db: Database, path: String, migrations: [Migration] = Migration.all) throws {
+        let hasLedger = try db.tableExists("schema_migrations")
+        if !hasLedger {
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema") ?? 0
+            if tables > 0 { throw StoreError.foreignDatabase(path: path) }
+            try db.execute(sql: """
+                CREATE TABLE schema_migrations (
+                    version    INTEGER PRIMARY KEY,
+                    name       TEXT NOT NULL,
+                    checksum   TEXT NOT NULL,
+                    applied_at TEXT NOT NULL
+                )
+                """)
+        }
+        let applied = try Row.fetchAll(db, sql: "SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+        let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
+        for row in applied {
+            let version: Int = row["version"]
+            guard let migration = known[version] else {
+                throw StoreError.newerSchema(path: path, version: version, name: row["name"])
+            }
+            if migration.checksum != row["checksum"] as String {
+                throw StoreError.migrationModified(path: path, version: version, fileName: migration.fileName)
+            }
+        }
+        let done = Set(applied.map { $0["version"] as Int })
+        for migration in migrations where !done.contains(migration.version) {
+            try db.inTransaction(.immediate) {
+                // Another process may have applied it while we waited for the write lock.
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM schema_migrations WHERE version = ?", arguments: [migration.version]) == true {
+                    return .commit
+                }
+                try db.execute(sql: migration.sql)
+                try db.execute(
+                    sql: "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                    arguments: [migration.version, migration.name, migration.checksum, Timestamp.now()])
+                return .commit
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+
+/// What an archive holds, for `gdarchive status`.
+///
+/// ```swift
+/// let status = try archive.status()
+/// print("\(status.findings) findings in \(status.versions) versions")
+/// ```
+public struct ArchiveStatus: Sendable, Equatable, Codable {
+    /// The archive file.
+    public var path: String
+    public var findings: Int
+    public var versions: Int
+    /// Input files (and stdin) that anything was read from.
+    public var files: Int
+    /// Places versions were seen (a version seen in two files counts twice).
+    public var sightings: Int
+    public var importRuns: Int
+    /// Distinct rejected inputs recorded in `import_errors`.
+    public var errors: Int
+    /// Bytes on disk: the database file plus its WAL.
+    public var sizeBytes: Int64
+    /// Schema version (the last migration applied).
+    public var schemaVersion: Int
+    /// When the last import run started, if any.
+    public var lastImportStartedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case path, findings, versions, files, sightings, errors
+        case importRuns = "import_runs"
+        case sizeBytes = "size_bytes"
+        case schemaVersion = "schema_version"
+        case lastImportStartedAt = "last_import_started_at"
+    }
+}
+
+extension Archive {
+    /// Counts what the archive holds, in one read transaction.
+    public func status() throws -> ArchiveStatus {
+        let counts = try database.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM findings) AS findings,
+                       (SELECT count(*) FROM versions) AS versions,
+                       (SELECT count(*) FROM source_files) AS files,
+                       (SELECT count(*) FROM sightings) AS sightings,
+                       (SELECT count(*) FROM import_runs) AS runs,
+                       (SELECT count(*) FROM import_errors) AS errors,
+                       (SELECT max(version) FROM schema_migrations) AS schema_version,
+                       (SELECT max(started_at) FROM import_runs) AS last_import
+                """)!
+        }
+        var size: Int64 = 0
+        for suffix in ["", "-wal"] {
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix),
+               let bytes = attributes[.size] as? NSNumber {
+                size += bytes.int64Value
+            }
+        }
+        return ArchiveStatus(
+            path: path, findings: counts["findings"], versions: counts["versions"],
+            files: counts["files"], sightings: counts["sightings"], importRuns: counts["runs"],
+            errors: counts["errors"], sizeBytes: size, schemaVersion: counts["schema_version"] ?? 0,
+            lastImportStartedAt: counts["last_import"])
+    }
+}

@@ -1,0 +1,37 @@
+/// What can go wrong opening or writing an archive, worded for the person at the terminal.
+///
+/// ```swift
+/// do { _ = try Archive.open(path: "a.sqlite") }
+/// catch let error as StoreError { print(error) }   // says what happened and what to do
+/// ```
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    /// A read-only command was pointed at an archive that does not exist.
+    case archiveMissing(path: String)
+    /// The file exists but is not an SQLite database.
+    case notADatabase(path: String)
+    /// An SQLite database that gdarchive did not create (it has tables but no migration ledger).
+    case foreignDatabase(path: String)
+    /// The archive has migrations this binary does not know: it was written by a newer gdarchive.
+    case newerSchema(path: String, version: Int, name: String)
+    /// A migration recorded in the archive no longer matches the one compiled into this binary.
+    case migrationModified(path: String, version: Int, fileName: String)
+    /// The archive file or its folder could not be created.
+    case cannotCreate(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .archiveMissing(let path):
+            return "no archive at \(path); create one with `gdarchive import PATH`, or point --db (or $GDARCHIVE_DB) at an existing archive"
+        case .notADatabase(let path):
+            return "\(path) is not an SQLite database; check the --db path (gdarchive never overwrites a file it did not create)"
+        case .foreignDatabase(let path):
+            return "\(path) is an SQLite database that gdarchive did not create (it has no schema_migrations ledger); point --db at a gdarchive archive or at a new path"
+        case .newerSchema(let path, let version, let name):
+            return "\(path) was written by a newer gdarchive (it has migration \(version) \"\(name)\", which this binary does not know); use that newer gdarchive to read it"
+        case .migrationModified(let path, let version, let fileName):
+            return "migration \(version) (\(fileName)) was applied to \(path) but the binary's copy has since been modified; restore the original migration file and rebuild, or start a new archive"
+        case .cannotCreate(let path, let reason):
+            return "cannot create the archive \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+/// One finding version ready to be stored: its canonical JSON, its hash and the indexed
+/// columns extracted from it.
+///
+/// ```swift
+/// var record = VersionRecord(id: "abc", accountId: "111122223333", region: "us-east-1",
+///                            body: #"{"accountId":"111122223333","id":"abc","region":"us-east-1"}"#)
+/// record.severity = 8
+/// record.severityLabel = "high"
+/// ```
+///
+/// `GDArchiveIngest` builds these from input; the store never parses JSON.
+public struct VersionRecord: Sendable, Equatable {
+    public var id: String
+    public var accountId: String
+    public var region: String
+    public var arn: String?
+    public var partition: String?
+    public var type: String?
+    public var title: String?
+    public var severity: Double?
+    public var severityLabel: String?
+    public var confidence: Double?
+    public var createdAt: String?
+    public var updatedAt: String?
+    public var firstSeen: String?
+    public var lastSeen: String?
+    public var count: Int64?
+    public var archived: Bool?
+    public var sample: Bool = false
+    public var resourceType: String?
+    public var resourceRole: String?
+    public var actionType: String?
+    public var detectorId: String?
+    public var featureName: String?
+    /// The finding JSON in canonical wire form.
+    public var body: String
+    /// SHA-256 of `body`'s UTF-8 bytes.
+    public var hash: [UInt8]
+
+    public init(id: String, accountId: String, region: String, body: String) {
+        self.id = id
+        self.accountId = accountId
+        self.region = region
+        self.body = body
+        self.hash = SHA256.hash(Array(body.utf8))
+    }
+
+    /// The severity band GuardDuty documents: low 1.0–3.9, medium 4.0–6.9, high 7.0–8.9,
+    /// critical 9.0–10.0.
+    public static func severityLabel(for severity: Double) -> String {
+        switch severity {
+        case ..<4: return "low"
+        case ..<7: return "medium"
+        case ..<9: return "high"
+        default: return "critical"
+        }
+    }
+}

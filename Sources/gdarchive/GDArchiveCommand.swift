@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct GDArchiveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gdarchive",
+        abstract: "A permanent, queryable SQLite archive of Amazon GuardDuty findings.",
+        discussion: """
+            Keeps every version of every finding (GuardDuty updates findings in place and deletes \
+            them after 90 days). Imports S3 exports (gzip JSON lines), EventBridge events and \
+            `aws guardduty get-findings` output.
+
+            Exit status: 0 success; 65 some input was rejected (everything valid was stored); \
+            64 usage error; 1 any other failure.
+            """,
+        version: "0.1.0",
+        subcommands: [Import.self, Status.self]
+    )
+
+    @OptionGroup var globals: GlobalOptions
+}
