@@ -46,11 +46,12 @@ let package = Package(
         // MARK: - Test support and tests
         .target(
             name: "GDArchiveTestSupport",
-            dependencies: ["GDArchiveStore", "GDArchiveIngest"]
+            dependencies: ["GDArchiveStore", "GDArchiveIngest", "CZlib"]
         ),
         .testTarget(
             name: "GDArchiveStoreTests",
-            dependencies: ["GDArchiveStore", "GDArchiveTestSupport", "MigrationCodegen"]
+            dependencies: ["GDArchiveStore", "GDArchiveTestSupport", "MigrationCodegen"],
+            exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "GDArchiveIngestTests",

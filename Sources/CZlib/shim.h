@@ -7,4 +7,8 @@
 static inline int gdarchive_inflate_init(z_stream *stream) {
     return inflateInit2(stream, 15 + 32);
 }
+/// `deflateInit2` for gzip output (windowBits 15 + 16), used by tests and generators.
+static inline int gdarchive_deflate_init_gzip(z_stream *stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
 #endif

@@ -26,7 +26,7 @@ public struct ImportSummary: Sendable, Equatable {
             "\(c.knownVersions) already stored", "\(c.skipped) skipped (not findings)",
             plural(c.errors + unreadableInputs, "error"),
         ].joined(separator: ", ")
-        if c.newVersions == 0 && !hasErrors { parts += " (nothing new)" }
+        if c.newVersions == 0 { parts += " (nothing new)" }
         return "import: \(parts) in \(String(format: "%.2f", elapsedSeconds))s; archive \(archivePath)"
     }
 }
@@ -116,6 +116,9 @@ public final class Importer {
                         try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "read failed: \(String(cString: strerror(error.code.rawValue))); the records before the failure were kept", excerpt: nil)
                     }
                 }
+                if session.counts.errors > session.printedErrors {
+                    diagnostics(Diagnostic(severity: .note, path: displayPath, message: "\(session.counts.errors - session.printedErrors) more errors in this file were recorded but not shown (the first \(FileSession.printLimit) are); they are in the archive's import_errors table"))
+                }
                 counts.records = session.counts.records
                 counts.newFindings = session.counts.newFindings
                 counts.newVersions = session.counts.newVersions
@@ -137,6 +140,9 @@ private struct FileSession {
     let displayPath: String
     let diagnostics: (Diagnostic) -> Void
     var counts = ArchiveWriter.Counts()
+    /// Errors printed for this file; past ``printLimit`` they are only recorded.
+    var printedErrors = 0
+    static let printLimit = 20
 
     mutating func handle(_ raw: RawRecord) throws {
         switch raw {
@@ -187,8 +193,11 @@ private struct FileSession {
     mutating func reject(line: Int, recordIndex: Int, kind: String, message: String, excerpt: [UInt8]?,
                          reportLine: Int? = nil, reportColumn: Int? = nil) throws {
         counts.errors += 1
-        diagnostics(Diagnostic(severity: .error, path: displayPath, line: (reportLine ?? line) > 0 ? (reportLine ?? line) : nil,
-                               column: reportColumn, message: message))
+        if printedErrors < Self.printLimit {
+            printedErrors += 1
+            diagnostics(Diagnostic(severity: .error, path: displayPath, line: (reportLine ?? line) > 0 ? (reportLine ?? line) : nil,
+                                   column: reportColumn, message: message))
+        }
         let text = excerpt.map { String(decoding: $0.prefix(200), as: UTF8.self) }
         try writer.recordError(file: file, line: line, recordIndex: recordIndex, kind: kind, message: message, excerpt: text)
     }

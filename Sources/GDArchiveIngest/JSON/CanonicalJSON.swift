@@ -67,7 +67,7 @@ public enum CanonicalJSON {
     private static func sortedMembers(_ members: [JSONMember]) -> [JSONMember] {
         // Stable: ties (repeated keys) keep their input order.
         members.enumerated().sorted { lhs, rhs in
-            if lhs.element.key == rhs.element.key { return lhs.offset < rhs.offset }
+            if lhs.element.key.utf8.elementsEqual(rhs.element.key.utf8) { return lhs.offset < rhs.offset }
             return keyPrecedes(lhs.element.key, rhs.element.key)
         }.map(\.element)
     }

@@ -5,6 +5,6 @@ extension OutputFormat: ExpressibleByArgument {}
 
 /// `--format`, for every command that prints rows.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Output format: table, json, jsonl, csv or tsv.", valueName: "format"))
+    @Option(name: .long, help: ArgumentHelp("How to print the results.", valueName: "format"))
     var format: OutputFormat = .table
 }

@@ -1,0 +1,117 @@
+import Foundation
+
+/// Deterministic, realistic GuardDuty findings in wire form, for tests and benchmarks.
+///
+/// ```swift
+/// var generator = FindingGenerator(seed: 42)
+/// let line = generator.finding(number: 7, version: 2)   // one S3-export JSON line
+/// ```
+///
+/// Version `v` of finding `n` has `service.count` growing with `v` and `updatedAt`/
+/// `eventLastSeen` advancing an hour per version; everything else is fixed by `n`, so the same
+/// (n, v) always gives the same bytes. Shapes follow the real samples: nulls, numbers as strings
+/// (`asn`), nested arrays, and a mix of resource and action types.
+public struct FindingGenerator: Sendable {
+    private let seed: UInt64
+
+    public init(seed: UInt64) {
+        self.seed = seed
+    }
+
+    static let kinds: [(resource: String, type: String, action: String?)] = [
+        ("Instance", "UnauthorizedAccess:EC2/TorClient", "NETWORK_CONNECTION"),
+        ("Instance", "Recon:EC2/PortProbeUnprotectedPort", "PORT_PROBE"),
+        ("Instance", "Trojan:EC2/DNSDataExfiltration", "DNS_REQUEST"),
+        ("AccessKey", "CredentialAccess:IAMUser/AnomalousBehavior", "AWS_API_CALL"),
+        ("S3Bucket", "Discovery:S3/MaliciousIPCaller", "AWS_API_CALL"),
+        ("EKSCluster", "Discovery:Kubernetes/SuccessfulAnonymousAccess", "KUBERNETES_API_CALL"),
+        ("RDSDBInstance", "CredentialAccess:RDS/AnomalousBehavior.SuccessfulLogin", "RDS_LOGIN_ATTEMPT"),
+        ("Container", "Execution:Runtime/NewBinaryExecuted", nil),
+    ]
+
+    private func mix(_ n: Int, _ salt: UInt64) -> UInt64 {
+        var z = seed &+ UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15 &+ salt
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The finding id of finding `number`.
+    public func id(_ number: Int) -> String {
+        String(format: "%016llx%016llx", mix(number, 1), mix(number, 2))
+    }
+
+    /// One finding version as a compact JSON line (no trailing newline).
+    public func finding(number n: Int, version v: Int, account: String = "111122223333", region: String = "us-east-1") -> String {
+        let kind = Self.kinds[Int(mix(n, 3) % UInt64(Self.kinds.count))]
+        let id = id(n)
+        let severity = [2, 5, 8][Int(mix(n, 4) % 3)]
+        let base: Int64 = 1_735_689_600 + Int64(mix(n, 5) % 31_536_000)  // some time in 2025
+        let created = iso(base)
+        let updated = iso(base + Int64(v - 1) * 3600)
+        let ip = "198.51.\(mix(n, 6) % 256).\(mix(n, 7) % 256)"
+        let count = 1 + (v - 1) * Int(1 + mix(n, 8) % 5)
+        let action: String
+        switch kind.action {
+        case "NETWORK_CONNECTION"?:
+            action = #""action":{"actionType":"NETWORK_CONNECTION","networkConnectionAction":{"blocked":false,"connectionDirection":"OUTBOUND","localPortDetails":{"port":41234,"portName":"Unknown"},"protocol":"TCP","remoteIpDetails":{"city":{"cityName":"Amsterdam"},"country":{"countryName":"Netherlands"},"geoLocation":{"lat":52.37,"lon":4.89},"ipAddressV4":"\#(ip)","organization":{"asn":"16509","asnOrg":"EXAMPLE","isp":"Example","org":"Example"}},"remotePortDetails":{"port":443,"portName":"HTTPS"}}},"#
+        case "PORT_PROBE"?:
+            action = #""action":{"actionType":"PORT_PROBE","portProbeAction":{"blocked":false,"portProbeDetails":[{"localIpDetails":{"ipAddressV4":"10.0.0.\#(n % 250)"},"localPortDetails":{"port":22,"portName":"SSH"},"remoteIpDetails":{"country":{"countryName":"Brazil"},"ipAddressV4":"\#(ip)","organization":{"asn":"28573","asnOrg":"CLARO","isp":"Claro","org":"Claro"}}}]}},"#
+        case "DNS_REQUEST"?:
+            action = #""action":{"actionType":"DNS_REQUEST","dnsRequestAction":{"blocked":false,"domain":"c2-\#(n).example.net","protocol":"UDP"}},"#
+        case "AWS_API_CALL"?:
+            action = #""action":{"actionType":"AWS_API_CALL","awsApiCallAction":{"api":"GetSecretValue","callerType":"Remote IP","errorCode":null,"remoteIpDetails":{"country":{"countryName":"Russia"},"ipAddressV4":"\#(ip)","organization":{"asn":"12389","asnOrg":"ROSTELECOM","isp":"Rostelecom","org":"Rostelecom"}},"serviceName":"secretsmanager.amazonaws.com"}},"#
+        case "KUBERNETES_API_CALL"?:
+            action = #""action":{"actionType":"KUBERNETES_API_CALL","kubernetesApiCallAction":{"requestUri":"/api/v1/secrets","sourceIps":["\#(ip)"],"statusCode":200,"userAgent":"kubectl/v1.29.0","verb":"list"}},"#
+        case "RDS_LOGIN_ATTEMPT"?:
+            action = #""action":{"actionType":"RDS_LOGIN_ATTEMPT","rdsLoginAttemptAction":{"loginAttributes":[{"application":"psql","failedLoginAttempts":0,"successfulLoginAttempts":1,"user":"admin"}],"remoteIpDetails":{"ipAddressV4":"\#(ip)"}}},"#
+        default:
+            action = ""
+        }
+        let resource: String
+        switch kind.resource {
+        case "AccessKey":
+            resource = #""accessKeyDetails":{"accessKeyId":"ASIA\#(n)EXAMPLE","principalId":"AIDA\#(n)EXAMPLE","userName":"user\#(n % 97)","userType":"IAMUser"}"#
+        case "S3Bucket":
+            resource = #""s3BucketDetails":[{"arn":"arn:aws:s3:::bucket-\#(n % 53)","name":"bucket-\#(n % 53)","type":"Destination","tags":[]}]"#
+        case "EKSCluster":
+            resource = #""eksClusterDetails":{"name":"eks-\#(n % 7)","status":"ACTIVE","vpcId":"vpc-\#(n % 11)"}"#
+        case "RDSDBInstance":
+            resource = #""rdsDbInstanceDetails":{"dbInstanceIdentifier":"db-\#(n % 13)","engine":"aurora-postgresql","engineVersion":"15.4"}"#
+        case "Container":
+            resource = #""containerDetails":{"id":"c\#(n)","image":"nginx:1.25","imagePrefix":null,"name":"api"}"#
+        default:
+            resource = #""instanceDetails":{"availabilityZone":"\#(region)a","imageId":"ami-\#(n % 17)","instanceId":"i-\#(String(mix(n, 9) % 0xffffffff, radix: 16))","instanceState":"running","instanceType":"t3.medium","launchTime":"2024-11-02T10:00:00.000Z","networkInterfaces":[{"ipv6Addresses":[],"privateIpAddress":"10.0.0.\#(n % 250)","publicIp":"203.0.113.\#(n % 250)","securityGroups":[{"groupId":"sg-1","groupName":"web"}],"subnetId":"subnet-1","vpcId":"vpc-1"}],"platform":null,"productCodes":[],"tags":[{"key":"Name","value":"web-\#(n)"}]}"#
+        }
+        let role = kind.action == nil ? "" : #""resourceRole":"TARGET","#
+        return #"{"accountId":"\#(account)","arn":"arn:aws:guardduty:\#(region):\#(account):detector/12abc/finding/\#(id)","createdAt":"\#(created)","description":"Generated finding \#(n) version \#(v).","id":"\#(id)","partition":"aws","region":"\#(region)","resource":{\#(resource),"resourceType":"\#(kind.resource)"},"schemaVersion":"2.0","service":{\#(action)"additionalInfo":{"type":"default","value":"{}"},"archived":false,"count":\#(count),"detectorId":"12abc","eventFirstSeen":"\#(created)","eventLastSeen":"\#(updated)",\#(role)"serviceName":"guardduty"},"severity":\#(severity),"title":"\#(kind.type) on \#(kind.resource) \#(n)","type":"\#(kind.type)","updatedAt":"\#(updated)"}"#
+    }
+
+    private func iso(_ seconds: Int64) -> String {
+        let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.000Z", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
+    /// Writes an S3-export-shaped tree: `files` gzip JSON-lines files of `findingsPerFile`
+    /// lines each under `AWSLogs/<account>/GuardDuty/<region>/2025/01/DD/`. File `f` carries
+    /// version `1 + f / 4` of findings `(f % 4) * findingsPerFile ..< +findingsPerFile`, so
+    /// findings recur with new versions across files.
+    public func writeExportTree(at root: URL, files: Int, findingsPerFile: Int, account: String = "111122223333",
+                                region: String = "us-east-1") throws {
+        for f in 0..<files {
+            let day = 1 + f % 28
+            let folder = root.appendingPathComponent("AWSLogs/\(account)/GuardDuty/\(region)/2025/01/" + String(format: "%02d", day))
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var text = ""
+            let first = (f % 4) * findingsPerFile
+            for n in first..<(first + findingsPerFile) {
+                text += finding(number: n, version: 1 + f / 4, account: account, region: region) + "\n"
+            }
+            let name = String(format: "%016llx", mix(f, 10)) + ".jsonl.gz"
+            try Data(Gzip.compress(Array(text.utf8))).write(to: folder.appendingPathComponent(name))
+        }
+    }
+}

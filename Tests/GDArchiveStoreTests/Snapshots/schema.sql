@@ -1,0 +1,119 @@
+CREATE VIEW finding_versions AS
+SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
+       v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
+       v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
+       v.resource_role, v.action_type, v.detector_id, v.feature_name, v.body,
+       (v.version_id = f.latest_version_id) AS is_latest
+FROM versions v JOIN findings f ON f.finding_key = v.finding_key;
+
+CREATE VIEW latest_findings AS
+SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
+       v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
+       v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
+       v.resource_role, v.action_type, v.detector_id, v.feature_name, v.body,
+       f.version_count
+FROM findings f JOIN versions v ON v.version_id = f.latest_version_id;
+
+CREATE TABLE findings (
+    finding_key       INTEGER PRIMARY KEY,
+    account_id        TEXT    NOT NULL,
+    region            TEXT    NOT NULL,
+    id                TEXT    NOT NULL,
+    latest_version_id INTEGER NOT NULL,         -- versions.version_id of the latest version
+    version_count     INTEGER NOT NULL,
+    UNIQUE (account_id, region, id)
+);
+
+CREATE TABLE import_errors (
+    id           INTEGER PRIMARY KEY,
+    file_id      INTEGER NOT NULL REFERENCES source_files(id),
+    line         INTEGER NOT NULL,
+    record_index INTEGER NOT NULL,               -- position inside the JSON value; 0 for a lone record
+    kind         TEXT    NOT NULL,               -- bad-json, not-a-finding, missing-field, damaged-input, ...
+    message      TEXT    NOT NULL,
+    excerpt      TEXT,                           -- the first 200 bytes of the offending input
+    first_run_id INTEGER NOT NULL REFERENCES import_runs(id),
+    last_run_id  INTEGER NOT NULL REFERENCES import_runs(id),
+    UNIQUE (file_id, line, record_index, kind, message)
+);
+
+CREATE TABLE import_runs (
+    id             INTEGER PRIMARY KEY,
+    started_at     TEXT    NOT NULL,             -- ISO 8601 UTC
+    finished_at    TEXT,                         -- NULL while running, or if the run was killed
+    status         TEXT    NOT NULL DEFAULT 'running'
+                   CHECK (status IN ('running', 'completed', 'failed', 'interrupted')),
+    command        TEXT,                         -- the command line, for the record
+    files          INTEGER NOT NULL DEFAULT 0,   -- input files committed
+    records        INTEGER NOT NULL DEFAULT 0,   -- finding records read
+    new_findings   INTEGER NOT NULL DEFAULT 0,
+    new_versions   INTEGER NOT NULL DEFAULT 0,
+    known_versions INTEGER NOT NULL DEFAULT 0,   -- records whose version was already stored
+    skipped        INTEGER NOT NULL DEFAULT 0,   -- events that are not findings
+    errors         INTEGER NOT NULL DEFAULT 0    -- rejected records and damaged input
+);
+
+CREATE TABLE schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+);
+
+CREATE TABLE sightings (
+    version_id    INTEGER NOT NULL REFERENCES versions(version_id),
+    file_id       INTEGER NOT NULL REFERENCES source_files(id),
+    line          INTEGER NOT NULL,
+    record_index  INTEGER NOT NULL,
+    import_run_id INTEGER NOT NULL REFERENCES import_runs(id),  -- the run that first saw it
+    PRIMARY KEY (version_id, file_id, line, record_index)
+) WITHOUT ROWID;
+
+CREATE TABLE source_files (
+    id            INTEGER PRIMARY KEY,
+    path          TEXT    NOT NULL UNIQUE,
+    first_run_id  INTEGER NOT NULL REFERENCES import_runs(id),
+    last_run_id   INTEGER NOT NULL REFERENCES import_runs(id)
+);
+
+CREATE TABLE versions (
+    version_id     INTEGER PRIMARY KEY,
+    finding_key    INTEGER NOT NULL REFERENCES findings(finding_key),
+    hash           BLOB    NOT NULL UNIQUE,      -- SHA-256 of body
+    import_run_id  INTEGER NOT NULL REFERENCES import_runs(id),  -- the run that first stored it
+    id             TEXT    NOT NULL,
+    arn            TEXT,
+    account_id     TEXT    NOT NULL,
+    region         TEXT    NOT NULL,
+    partition      TEXT,
+    type           TEXT,
+    title          TEXT,
+    severity       REAL,
+    severity_label TEXT CHECK (severity_label IN ('low', 'medium', 'high', 'critical')),
+    confidence     REAL,
+    created_at     TEXT,                         -- timestamps: 'YYYY-MM-DDTHH:MM:SS.sssZ' (UTC)
+    updated_at     TEXT,
+    first_seen     TEXT,                         -- service.eventFirstSeen
+    last_seen      TEXT,                         -- service.eventLastSeen
+    count          INTEGER,                      -- service.count
+    archived       INTEGER,                      -- 0/1, service.archived
+    sample         INTEGER NOT NULL DEFAULT 0,   -- 0/1, GuardDuty-generated sample finding
+    resource_type  TEXT,
+    resource_role  TEXT,
+    action_type    TEXT,
+    detector_id    TEXT,
+    feature_name   TEXT,
+    body           TEXT    NOT NULL              -- the finding JSON (canonical wire form)
+);
+
+CREATE INDEX sightings_file ON sightings (file_id);
+
+CREATE INDEX versions_finding ON versions (finding_key, updated_at);
+
+CREATE INDEX versions_resource_type ON versions (resource_type, severity);
+
+CREATE INDEX versions_severity ON versions (severity);
+
+CREATE INDEX versions_type ON versions (type);
+
+CREATE INDEX versions_updated_at ON versions (updated_at);
