@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "gdarchive", targets: ["gdarchive"]),
-        .library(name: "GDArchive", targets: ["GDArchiveStore", "GDArchiveIngest", "GDArchiveReport"]),
+        .library(name: "GDArchive", targets: ["GDArchiveBasics", "GDArchiveJSON", "GDArchiveStore", "GDArchiveIngest", "GDArchiveQuery", "GDArchiveReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -15,33 +15,46 @@ let package = Package(
     targets: [
         // MARK: - System libraries
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // The system SQLite's C API, for the one connection GRDB cannot provide: the
+        // authorizer-guarded read-only connection of `gdarchive sql`.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
 
         // MARK: - Library modules (dependency arrows enforced by the compiler)
+        // Basics: timestamps and SHA-256, shared by every module. No dependencies.
+        .target(name: "GDArchiveBasics"),
         // Store: the archive file, its schema (from Migrations/), the write path. No parsing.
         .target(
             name: "GDArchiveStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["GDArchiveBasics", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Ingest: readers, JSON, normalisation, versioning. Writes through Store.
+        // JSON: a lossless parser and the canonical writer. No dependencies.
+        .target(name: "GDArchiveJSON"),
+        // Ingest: readers, normalisation, versioning, indicators. Writes through Store.
         .target(
             name: "GDArchiveIngest",
-            dependencies: ["GDArchiveStore", "CZlib"]
+            dependencies: ["GDArchiveStore", "GDArchiveJSON", "GDArchiveBasics", "CZlib"]
         ),
 
-        // Report: output formats and (later) reports. Depends on Store only.
-        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore"]),
+        // Query: the filter language, parsed and compiled to SQL text plus bound values.
+        // Pure: no SQLite.
+        .target(name: "GDArchiveQuery", dependencies: ["GDArchiveBasics"]),
+        // Report: running queries, finding histories, output formats.
+        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CSQLite"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "gdarchive",
             dependencies: [
-                "GDArchiveStore", "GDArchiveIngest", "GDArchiveReport",
+                "GDArchiveStore", "GDArchiveIngest", "GDArchiveReport", "GDArchiveJSON", "GDArchiveQuery", "GDArchiveBasics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Regenerates Sources/GDArchiveStore/Migrations+Generated.swift from Migrations/*.sql.
         .executableTarget(name: "generate-migrations", dependencies: ["MigrationCodegen"]),
         .target(name: "MigrationCodegen"),
+
+        // Writes synthetic S3-export trees for benchmarks and crash tests.
+        .executableTarget(name: "generate-corpus", dependencies: ["GDArchiveTestSupport"]),
 
         // MARK: - Test support and tests
         .target(
@@ -50,16 +63,20 @@ let package = Package(
         ),
         .testTarget(
             name: "GDArchiveStoreTests",
-            dependencies: ["GDArchiveStore", "GDArchiveTestSupport", "MigrationCodegen"],
+            dependencies: ["GDArchiveStore", "GDArchiveBasics", "GDArchiveTestSupport", "MigrationCodegen"],
             exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "GDArchiveIngestTests",
-            dependencies: ["GDArchiveIngest", "GDArchiveStore", "GDArchiveTestSupport", "CZlib"]
+            dependencies: ["GDArchiveIngest", "GDArchiveJSON", "GDArchiveStore", "GDArchiveBasics", "GDArchiveTestSupport", "CZlib"]
+        ),
+        .testTarget(
+            name: "GDArchiveQueryTests",
+            dependencies: ["GDArchiveQuery", "GDArchiveBasics"]
         ),
         .testTarget(
             name: "GDArchiveReportTests",
-            dependencies: ["GDArchiveReport"]
+            dependencies: ["GDArchiveReport", "GDArchiveQuery", "GDArchiveStore", "GDArchiveIngest", "GDArchiveTestSupport"]
         ),
         .testTarget(
             name: "gdarchiveTests",

@@ -1,3 +1,4 @@
+import GDArchiveBasics
 import Foundation
 import GRDB
 
@@ -66,6 +67,7 @@ public final class Archive: Sendable {
         config.journalMode = .wal
         config.busyMode = .timeout(30)
         config.prepareDatabase { db in
+            db.add(function: pathFunction)
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
@@ -77,6 +79,21 @@ public final class Archive: Sendable {
             throw StoreError.notADatabase(path: path)
         }
         return Archive(path: path, database: queue)
+    }
+
+    /// `gdarchive_path(fullkey)`: a `json_tree` full key without array indexes
+    /// (`$.a[0].b` → `$.a.b`), so that a path through an array matches any element.
+    public static let pathFunction = DatabaseFunction("gdarchive_path", argumentCount: 1, pure: true) { values in
+        guard let key = String.fromDatabaseValue(values[0]) else { return nil }
+        guard key.contains("[") else { return key }
+        var out = ""
+        var inIndex = false
+        for c in key {
+            if c == "[" { inIndex = true; continue }
+            if c == "]" && inIndex { inIndex = false; continue }
+            if !inIndex { out.append(c) }
+        }
+        return out
     }
 
     /// Creates an empty file readable by its owner only, and its missing folders (0700).

@@ -1,3 +1,4 @@
+import GDArchiveBasics
 import Foundation
 import GRDB
 
@@ -135,6 +136,7 @@ public struct ArchiveWriter {
                 record.body,
             ])
         let versionID = db.lastInsertedRowID
+        try insertIndicators(record.indicators, version: versionID)
         let becomesLatest: Bool
         if let finding {
             becomesLatest = Self.isAtLeastAsRecent(
@@ -161,6 +163,14 @@ public struct ArchiveWriter {
         let a = updatedAt ?? "", b = other ?? ""
         if a != b { return a > b }
         return (count ?? Int64.min) >= (otherCount ?? Int64.min)
+    }
+
+    /// Stores the indicators of one version.
+    public func insertIndicators(_ indicators: [Indicator], version: Int64) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO indicators (kind, value, version_id) VALUES (?, ?, ?)")
+        for indicator in indicators {
+            try statement.execute(arguments: [indicator.kind, indicator.value, version])
+        }
     }
 
     private func addSighting(version: Int64, file: Int64, line: Int, recordIndex: Int) throws {

@@ -1,3 +1,4 @@
+import GDArchiveBasics
 /// One numbered schema migration, embedded from `Migrations/NNNN_name.sql`.
 ///
 /// ```swift

@@ -1,3 +1,4 @@
+import GDArchiveBasics
 /// One finding version ready to be stored: its canonical JSON, its hash and the indexed
 /// columns extracted from it.
 ///
@@ -36,6 +37,8 @@ public struct VersionRecord: Sendable, Equatable {
     public var body: String
     /// SHA-256 of `body`'s UTF-8 bytes.
     public var hash: [UInt8]
+    /// The indicators found in the finding (distinct).
+    public var indicators: [Indicator] = []
 
     public init(id: String, accountId: String, region: String, body: String) {
         self.id = id
@@ -54,5 +57,24 @@ public struct VersionRecord: Sendable, Equatable {
         case ..<9: return "high"
         default: return "critical"
         }
+    }
+}
+
+/// One indicator of a version: an IOC such as a remote IP address, or a searchable attribute
+/// such as the API called.
+///
+/// ```swift
+/// let indicator = Indicator(kind: "remote_ip", value: "198.51.100.7")
+/// ```
+public struct Indicator: Hashable, Sendable, Comparable {
+    public var kind: String
+    public var value: String
+    public init(kind: String, value: String) {
+        self.kind = kind
+        self.value = value
+    }
+
+    public static func < (a: Indicator, b: Indicator) -> Bool {
+        (a.kind, a.value) < (b.kind, b.value)
     }
 }

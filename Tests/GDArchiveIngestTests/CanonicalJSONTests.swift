@@ -1,4 +1,5 @@
 import GDArchiveIngest
+import GDArchiveJSON
 import Testing
 
 @Suite struct CanonicalJSONTests {

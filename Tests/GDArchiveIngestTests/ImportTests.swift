@@ -1,5 +1,7 @@
+import GDArchiveBasics
 import Foundation
 import GDArchiveIngest
+import GDArchiveJSON
 import GDArchiveStore
 import GDArchiveTestSupport
 import GRDB

@@ -1,4 +1,6 @@
+import GDArchiveBasics
 import GDArchiveIngest
+import GDArchiveJSON
 import GDArchiveStore
 import Testing
 

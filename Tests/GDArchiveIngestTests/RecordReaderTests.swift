@@ -1,5 +1,6 @@
 import Foundation
 import GDArchiveIngest
+import GDArchiveJSON
 import GDArchiveTestSupport
 import Testing
 

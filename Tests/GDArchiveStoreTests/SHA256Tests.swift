@@ -1,3 +1,4 @@
+import GDArchiveBasics
 import GDArchiveStore
 import Testing
 

@@ -1,3 +1,5 @@
+import GDArchiveBasics
+import GDArchiveJSON
 import GDArchiveStore
 
 /// Why a wire-form object cannot be stored as a finding version.
@@ -58,6 +60,7 @@ public enum FindingExtractor {
         record.actionType = service?["action"]?["actionType"]?.stringValue
         record.detectorId = service?["detectorId"]?.stringValue
         record.featureName = service?["featureName"]?.stringValue
+        record.indicators = IndicatorExtractor.indicators(in: wire)
         return record
     }
 

@@ -1,3 +1,5 @@
+import GDArchiveBasics
+import GDArchiveJSON
 import GDArchiveStore
 
 /// The shapes of the GuardDuty API model that findings use, read from botocore's

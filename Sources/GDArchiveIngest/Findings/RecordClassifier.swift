@@ -1,3 +1,4 @@
+import GDArchiveJSON
 /// What one top-level JSON text holds, record by record.
 public enum ClassifiedRecord: Equatable, Sendable {
     /// A finding in wire (camelCase) form, ready for ``FindingExtractor``.

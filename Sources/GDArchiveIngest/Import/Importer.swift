@@ -1,4 +1,5 @@
 import Foundation
+import GDArchiveJSON
 import GDArchiveStore
 import GRDB
 
@@ -64,6 +65,7 @@ public final class Importer {
         let start = clock.now
         var summary = ImportSummary()
         summary.archivePath = archive.path
+        try DerivedData.refreshIfNeeded(archive)
         let runID = try ArchiveWriter.beginRun(in: archive, command: command)
         summary.runID = runID
         var walker = InputWalker(paths: inputs)

@@ -1,0 +1,283 @@
+import GDArchiveBasics
+
+/// A value bound to a `?` placeholder.
+public enum QueryValue: Equatable, Sendable {
+    case text(String)
+    case integer(Int64)
+    case real(Double)
+}
+
+/// A compiled filter: an SQL boolean expression over the alias `f` (a row of
+/// `latest_findings` or `finding_versions`) with `?` placeholders, the values to bind, and a
+/// normalised English-like summary for report headers.
+///
+/// ```swift
+/// let compiled = try FilterCompiler.compile("severity >= 7 and resource_type = 'Instance'", context: .init(nowMilliseconds: 0))
+/// compiled.sql        // (f."severity" >= ?) AND (f."resource_type" = ?)
+/// compiled.bindings   // [.real(7.0), .text("Instance")]
+/// ```
+public struct CompiledFilter: Equatable, Sendable {
+    public var sql: String
+    public var bindings: [QueryValue]
+    public var summary: String
+
+    public init(sql: String, bindings: [QueryValue], summary: String) {
+        self.sql = sql
+        self.bindings = bindings
+        self.summary = summary
+    }
+
+    /// A filter that keeps everything.
+    public static let all = CompiledFilter(sql: "1", bindings: [], summary: "")
+
+    /// Both conditions.
+    public func and(_ other: CompiledFilter) -> CompiledFilter {
+        if other.sql == "1" { return self }
+        if sql == "1" { return other }
+        return CompiledFilter(sql: "(\(sql)) AND (\(other.sql))", bindings: bindings + other.bindings,
+                              summary: [summary, other.summary].filter { !$0.isEmpty }.joined(separator: " and "))
+    }
+}
+
+/// What compiling needs besides the filter: the current time for relative times.
+public struct CompileContext: Sendable {
+    public var nowMilliseconds: Int64
+    public init(nowMilliseconds: Int64) {
+        self.nowMilliseconds = nowMilliseconds
+    }
+}
+
+/// The one identifier-quoting function: `name` → `"name"` with `"` doubled.
+public func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+/// Compiles filters to SQL. Every value from the filter is bound; field names come from
+/// ``FieldCatalog`` and paths travel as bound JSON-path strings, so nothing the user typed is
+/// ever part of the SQL text.
+///
+/// - Throws: ``QueryError`` for unknown fields, values of the wrong type, or bad syntax.
+public enum FilterCompiler {
+    public static func compile(_ text: String, context: CompileContext) throws(QueryError) -> CompiledFilter {
+        try compile(try FilterParser.parse(text), context: context)
+    }
+
+    public static func compile(_ expression: FilterExpression, context: CompileContext) throws(QueryError) -> CompiledFilter {
+        var bindings: [QueryValue] = []
+        let sql = try emit(expression, context: context, bindings: &bindings)
+        return CompiledFilter(sql: sql, bindings: bindings, summary: expression.text)
+    }
+
+    /// The SQL function the archive registers to drop array indexes from a `json_tree` key:
+    /// `$.a[0].b` → `$.a.b`.
+    public static let pathFunction = "gdarchive_path"
+
+    private static func emit(_ e: FilterExpression, context: CompileContext, bindings: inout [QueryValue]) throws(QueryError) -> String {
+        switch e {
+        case .and(let a, let b):
+            let left = try emit(a, context: context, bindings: &bindings)
+            return "(\(left)) AND (\(try emit(b, context: context, bindings: &bindings)))"
+        case .or(let a, let b):
+            let left = try emit(a, context: context, bindings: &bindings)
+            return "(\(left)) OR (\(try emit(b, context: context, bindings: &bindings)))"
+        case .not(let inner):
+            return "NOT (\(try emit(inner, context: context, bindings: &bindings)))"
+        case .compare(let field, let op, let literal, let position):
+            let target = try resolve(field, position: position)
+            let value = try convert(literal, for: target, op: op, position: position, context: context)
+            let sqlOp = op == .notEqual ? "=" : op.rawValue
+            let predicate = Predicate(sql: { "\($0) \(sqlOp) ?" }, values: [value])
+            return try target.emit(predicate, negated: op == .notEqual, bindings: &bindings)
+        case .like(let field, let literal, let negated, let position):
+            let target = try resolve(field, position: position)
+            guard target.type == .text || target.type == .severityLabel || target.isPath else {
+                throw QueryError(position: position, length: field.text.count, message: "like compares text, and \(field.text) is \(target.type.rawValue)",
+                                 hint: "use =, <, >, between or in")
+            }
+            let value = try convert(literal, for: target, op: .equal, position: position, context: context, forLike: true)
+            return try target.emit(Predicate(sql: { "\($0) LIKE ?" }, values: [value]), negated: negated, bindings: &bindings)
+        case .isIn(let field, let literals, let negated, let position):
+            let target = try resolve(field, position: position)
+            var values: [QueryValue] = []
+            for literal in literals { values += try target.variants(of: try convert(literal, for: target, op: .equal, position: position, context: context)) }
+            let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+            return try target.emit(Predicate(sql: { "\($0) IN (\(placeholders))" }, values: values, expanded: true), negated: negated, bindings: &bindings)
+        case .between(let field, let low, let high, let negated, let position):
+            let target = try resolve(field, position: position)
+            let values = [try convert(low, for: target, op: .greaterOrEqual, position: position, context: context),
+                          try convert(high, for: target, op: .lessOrEqual, position: position, context: context)]
+            return try target.emit(Predicate(sql: { "\($0) BETWEEN ? AND ?" }, values: values), negated: negated, bindings: &bindings)
+        case .isNull(let field, let negated, let position):
+            let target = try resolve(field, position: position)
+            return target.emitNull(negated: negated, bindings: &bindings)
+        }
+    }
+
+    /// A condition on one value expression, before it is placed in its context.
+    struct Predicate {
+        var sql: (String) -> String
+        var values: [QueryValue]
+        /// Already includes the case variants of indicator values.
+        var expanded = false
+    }
+
+    /// Where a field's values are and how to test them.
+    struct Target {
+        enum Place { case column(String), indicator([String]), path([String]) }
+        var place: Place
+        var type: FieldType
+        var name: String
+        var isPath: Bool { if case .path = place { return true } else { return false } }
+        var lowercasesValues: Bool { name == "ioc" || name == "domain" || name == "sha256" }
+
+        /// Values an indicator is compared with: as written and lower-cased where the archive
+        /// stores lower case.
+        func variants(of value: QueryValue) -> [QueryValue] {
+            guard lowercasesValues, case .text(let s) = value, s.lowercased() != s else { return [value] }
+            return [value, .text(s.lowercased())]
+        }
+
+        func emit(_ predicate: Predicate, negated: Bool, bindings: inout [QueryValue]) throws(QueryError) -> String {
+            switch place {
+            case .column(let column):
+                bindings += predicate.values
+                let sql = predicate.sql("f." + quoteIdentifier(column))
+                return negated ? "NOT (\(sql))" : sql
+            case .indicator(let kinds):
+                bindings += kinds.map { .text($0) }
+                let kindSQL = kinds.count == 1 ? "i.kind = ?" : "i.kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
+                let valueExpression = type == .integer ? "CAST(i.value AS INTEGER)" : "i.value"
+                var values = predicate.values
+                var sql = predicate.sql(valueExpression)
+                if !predicate.expanded && lowercasesValues && predicate.values.count == 1 && sql.hasSuffix("= ?") {
+                    values = variants(of: predicate.values[0])
+                    if values.count == 2 { sql = "\(valueExpression) IN (?, ?)" }
+                }
+                bindings += values
+                let exists = "EXISTS (SELECT 1 FROM indicators i WHERE i.version_id = f.version_id AND \(kindSQL) AND \(sql))"
+                return negated ? "NOT \(exists)" : exists
+            case .path(let segments):
+                bindings.append(.text("$." + segments[0]))
+                bindings.append(.text("$." + segments.joined(separator: ".")))
+                bindings += predicate.values
+                let exists = "EXISTS (SELECT 1 FROM json_tree(f.body, ?) t WHERE \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND \(predicate.sql("t.atom")))"
+                return negated ? "NOT \(exists)" : exists
+            }
+        }
+
+        func emitNull(negated: Bool, bindings: inout [QueryValue]) -> String {
+            switch place {
+            case .column(let column):
+                return "f.\(quoteIdentifier(column)) IS \(negated ? "NOT NULL" : "NULL")"
+            case .indicator(let kinds):
+                bindings += kinds.map { .text($0) }
+                let kindSQL = kinds.count == 1 ? "i.kind = ?" : "i.kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
+                return "\(negated ? "" : "NOT ")EXISTS (SELECT 1 FROM indicators i WHERE i.version_id = f.version_id AND \(kindSQL))"
+            case .path(let segments):
+                bindings.append(.text("$." + segments[0]))
+                bindings.append(.text("$." + segments.joined(separator: ".")))
+                return "\(negated ? "" : "NOT ")EXISTS (SELECT 1 FROM json_tree(f.body, ?) t WHERE \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type != 'null')"
+            }
+        }
+    }
+
+    static func resolve(_ field: FieldReference, position: Int) throws(QueryError) -> Target {
+        switch field {
+        case .path(let segments):
+            return Target(place: .path(segments), type: .text, name: field.text)
+        case .short(let name):
+            guard let known = FieldCatalog.field(named: name) else {
+                throw QueryError(position: position, length: name.count, message: "unknown field '\(name)'")
+            }
+            switch known.storage {
+            case .column(let column): return Target(place: .column(column), type: known.type, name: known.name)
+            case .indicator(let kind): return Target(place: .indicator([kind]), type: known.type, name: known.name)
+            case .anyIOC: return Target(place: .indicator(FieldCatalog.iocKinds), type: .text, name: known.name)
+            }
+        }
+    }
+
+    static let severityBounds: [String: Double] = ["low": 1, "medium": 4, "high": 7, "critical": 9]
+
+    static func convert(_ literal: Literal, for target: Target, op: ComparisonOperator, position: Int,
+                        context: CompileContext, forLike: Bool = false) throws(QueryError) -> QueryValue {
+        func fail(_ expected: String, hint: String? = nil) -> QueryError {
+            QueryError(position: position, length: target.name.count, message: "\(target.name) compares with \(expected), not \(literal.text)", hint: hint)
+        }
+        if target.isPath {
+            switch literal {
+            case .string(let s), .word(let s): return .text(s)
+            case .number(let n): return Int64(n).map(QueryValue.integer) ?? .real(Double(n) ?? 0)
+            case .bool(let b): return .integer(b ? 1 : 0)
+            case .relativeTime:
+                throw fail("a string, number or true/false", hint: "paths compare with the JSON value as stored; write timestamps as they appear, in quotes")
+            }
+        }
+        switch target.type {
+        case .text:
+            switch literal {
+            case .string(let s), .word(let s), .number(let s): return .text(s)
+            default: throw fail("text", hint: "write text in single quotes: '…'")
+            }
+        case .severityLabel:
+            switch literal {
+            case .string(let s), .word(let s):
+                let label = s.lowercased()
+                if forLike || severityBounds[label] != nil { return .text(label) }
+                throw fail("low, medium, high or critical")
+            default: throw fail("low, medium, high or critical")
+            }
+        case .number, .integer:
+            switch literal {
+            case .number(let n), .string(let n):
+                if target.type == .integer, let i = Int64(n) { return .integer(i) }
+                if target.type == .number, let d = Double(n) { return .real(d) }
+                throw fail(target.type == .integer ? "a whole number" : "a number")
+            case .word(let w) where target.name == "severity":
+                guard let bound = severityBounds[w.lowercased()] else { throw fail("a number or low, medium, high, critical") }
+                guard op != .equal && op != .notEqual else {
+                    throw fail("a number", hint: "for a band use severity_label = \(w.lowercased()), or severity >= \(w.lowercased())")
+                }
+                return .real(bound)
+            default: throw fail("a number")
+            }
+        case .timestamp:
+            switch literal {
+            case .string(let s):
+                guard let ms = Timestamp.parse(s) else {
+                    throw fail("a timestamp", hint: "write '2024-05-01', '2024-05-01T12:00:00Z' or a relative time such as -7d")
+                }
+                return .text(Timestamp.format(epochMilliseconds: ms))
+            case .relativeTime(let r):
+                guard let ms = relativeTime(r, now: context.nowMilliseconds) else { throw fail("a timestamp") }
+                return .text(Timestamp.format(epochMilliseconds: ms))
+            default:
+                throw fail("a timestamp", hint: "write '2024-05-01', '2024-05-01T12:00:00Z', now, or a relative time such as -30m, -24h, -7d, -2w")
+            }
+        case .bool:
+            switch literal {
+            case .bool(let b): return .integer(b ? 1 : 0)
+            case .number("0"), .string("false"): return .integer(0)
+            case .number("1"), .string("true"): return .integer(1)
+            default: throw fail("true or false")
+            }
+        }
+    }
+
+    /// `now`, `-7d`, `+30m`, … relative to `now` (milliseconds).
+    public static func relativeTime(_ text: String, now: Int64) -> Int64? {
+        if text.lowercased() == "now" { return now }
+        guard let unit = text.last, let amount = Int64(text.dropLast()) else { return nil }
+        let seconds: Int64
+        switch unit {
+        case "s": seconds = 1
+        case "m": seconds = 60
+        case "h": seconds = 3600
+        case "d": seconds = 86_400
+        case "w": seconds = 604_800
+        default: return nil
+        }
+        let (product, overflow) = amount.multipliedReportingOverflow(by: seconds * 1000)
+        return overflow ? nil : now + product
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import GDArchiveJSON
+import GDArchiveQuery
+import GDArchiveStore
+import GRDB
+
+/// The story of one finding: every stored version in order, how its count grew, where each
+/// version was first seen, and which fields changed from one version to the next.
+///
+/// ```swift
+/// for history in try FindingHistory.load(id: "6ab2…", from: archive) {
+///     print(history.rows(), history.versions.count)
+/// }
+/// ```
+public struct FindingHistory: Sendable {
+    public struct Version: Sendable {
+        public var versionID: Int64
+        public var updatedAt: String?
+        public var count: Int64?
+        /// Growth over the previous version; the first version's full count; a decrease
+        /// (a reset) counts in full.
+        public var countIncrease: Int64?
+        public var lastSeen: String?
+        public var severity: Double?
+        public var archived: Bool?
+        public var isLatest: Bool
+        /// `path:line` of the earliest sighting.
+        public var firstSeenIn: String?
+        /// Dotted paths that differ from the previous version.
+        public var changedFields: [String]
+        public var body: String
+    }
+
+    public var accountId: String
+    public var region: String
+    public var id: String
+    public var versions: [Version]
+
+    /// Every finding with exactly this id (one per account and Region it appears in).
+    public static func load(id: String, from archive: Archive) throws -> [FindingHistory] {
+        try archive.database.read { db in
+            let findings = try Row.fetchAll(db, sql: "SELECT finding_key, account_id, region, id, latest_version_id FROM findings WHERE id = ? ORDER BY account_id, region", arguments: [id])
+            return try findings.map { finding in
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT v.version_id, v.updated_at, v.count, v.last_seen, v.severity, v.archived, v.body,
+                           (SELECT s.path || ':' || g.line FROM sightings g JOIN source_files s ON s.id = g.file_id
+                            WHERE g.version_id = v.version_id ORDER BY g.import_run_id, g.file_id, g.line LIMIT 1) AS first_seen_in
+                    FROM versions v WHERE v.finding_key = ?
+                    ORDER BY v.updated_at IS NULL DESC, v.updated_at, v.count, v.version_id
+                    """, arguments: [finding["finding_key"]])
+                var versions: [Version] = []
+                var previous: (count: Int64?, value: JSONValue?)? = nil
+                for row in rows {
+                    let body: String = row["body"]
+                    let value = try? JSONParser.parse(Array(body.utf8))
+                    let count: Int64? = row["count"]
+                    var increase = count
+                    if let prior = previous?.count, let now = count, now >= prior { increase = now - prior }
+                    let changed = previous.map { diff($0.value, value) } ?? []
+                    versions.append(Version(
+                        versionID: row["version_id"], updatedAt: row["updated_at"], count: count, countIncrease: increase,
+                        lastSeen: row["last_seen"], severity: row["severity"], archived: row["archived"],
+                        isLatest: (row["version_id"] as Int64) == (finding["latest_version_id"] as Int64),
+                        firstSeenIn: row["first_seen_in"], changedFields: changed, body: body))
+                    previous = (count, value)
+                }
+                return FindingHistory(accountId: finding["account_id"], region: finding["region"], id: finding["id"], versions: versions)
+            }
+        }
+    }
+
+    /// Ids that start with `prefix`, for "did you mean" when an id is unknown.
+    public static func ids(withPrefix prefix: String, in archive: Archive, limit: Int = 10) throws -> [String] {
+        try archive.database.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT id FROM findings WHERE substr(id, 1, length(?)) = ? ORDER BY id LIMIT ?",
+                                arguments: [prefix, prefix, limit])
+        }
+    }
+
+    /// The paths at which two findings differ (leaves; an array of another length counts as one).
+    public static func diff(_ a: JSONValue?, _ b: JSONValue?, path: String = "") -> [String] {
+        switch (a, b) {
+        case (.object(let x)?, .object(let y)?):
+            var keys: [String] = []
+            for m in x + y where !keys.contains(m.key) { keys.append(m.key) }
+            return keys.sorted().flatMap { key in
+                diff(JSONValue.object(x)[key], JSONValue.object(y)[key], path: path.isEmpty ? key : path + "." + key)
+            }
+        case (.array(let x)?, .array(let y)?) where x.count == y.count:
+            return zip(x, y).enumerated().flatMap { i, pair in diff(pair.0, pair.1, path: path + "[\(i)]") }
+        default:
+            let same: Bool
+            switch (a, b) {
+            case (nil, nil): same = true
+            case (let x?, let y?): same = CanonicalJSON.string(x) == CanonicalJSON.string(y)
+            default: same = false
+            }
+            return same ? [] : [path]
+        }
+    }
+
+    /// One row per version, for any output format.
+    public func rows() -> RowSet {
+        RowSet(
+            columns: ["version", "updated_at", "count", "count_increase", "last_seen", "severity", "archived", "latest", "first_seen_in", "changed"],
+            rows: versions.enumerated().map { i, v in
+                [.int(Int64(i + 1)), v.updatedAt.map(Cell.text) ?? .null, v.count.map(Cell.int) ?? .null,
+                 v.countIncrease.map(Cell.int) ?? .null, v.lastSeen.map(Cell.text) ?? .null, v.severity.map(Cell.double) ?? .null,
+                 v.archived.map(Cell.bool) ?? .null, .bool(v.isLatest), v.firstSeenIn.map(Cell.text) ?? .null,
+                 .text(Self.summarize(v.changedFields))]
+            })
+    }
+
+    static func summarize(_ fields: [String]) -> String {
+        fields.count <= 6 ? fields.joined(separator: ", ") : fields.prefix(6).joined(separator: ", ") + ", +\(fields.count - 6) more"
+    }
+}
+
+/// The rows of `gdarchive fields`.
+public enum FieldListing {
+    public static func rows() -> RowSet {
+        RowSet(columns: ["field", "type", "source", "json_paths", "description"], rows: FieldCatalog.all.map { field in
+            let source: String
+            switch field.storage {
+            case .column: source = "column"
+            case .indicator: source = field.isIOC ? "indicator (ioc)" : "indicator"
+            case .anyIOC: source = "indicators"
+            }
+            return [.text(field.name), .text(field.type.rawValue), .text(source), .text(field.paths.joined(separator: "; ")), .text(field.description)]
+        })
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import GDArchiveBasics
+import GDArchiveQuery
+import GDArchiveStore
+import GRDB
+
+/// Which timestamp `--since`/`--until` and timelines use.
+public enum TimeField: String, CaseIterable, Sendable {
+    case created, updated
+    case firstSeen = "first-seen"
+    case lastSeen = "last-seen"
+
+    /// The short field it stands for.
+    public var fieldName: String {
+        switch self {
+        case .created: return "created_at"
+        case .updated: return "updated_at"
+        case .firstSeen: return "first_seen"
+        case .lastSeen: return "last_seen"
+        }
+    }
+}
+
+/// Everything `gdarchive query` can ask.
+///
+/// ```swift
+/// var request = QueryRequest(filter: "severity >= 7")
+/// request.since = "-7d"
+/// let result = try FindingQuery.run(request, on: archive)
+/// ```
+public struct QueryRequest: Sendable {
+    public var filter: String?
+    public var allVersions = false
+    public var since: String?
+    public var until: String?
+    public var timeField: TimeField = .updated
+    public var fields: [String]? = nil
+    public var sort: String?
+    public var descending = false
+    public var limit: Int?
+    public var includeSamples = false
+    public var raw = false
+
+    public init(filter: String? = nil) {
+        self.filter = filter
+    }
+
+    /// The fields printed when `--fields` is not given.
+    public static let defaultFields = ["id", "updated_at", "severity_label", "severity", "type", "resource_type", "account_id", "region", "count"]
+}
+
+/// What a query found.
+public struct QueryResult: Sendable {
+    public var rows: RowSet
+    /// Sample findings that matched but were left out (0 with `--include-samples`).
+    public var samplesLeftOut: Int
+    public var filter: CompiledFilter
+}
+
+/// Why a query could not run: a filter error (with position), or a bad option value.
+public enum QueryRequestError: Error, CustomStringConvertible, Equatable {
+    case filter(QueryError, text: String, option: String)
+    case unknownField(String, suggestions: [String])
+
+    public var description: String {
+        switch self {
+        case .filter(let error, let text, let option):
+            return (option.isEmpty ? "" : "in \(option): ") + error.rendered(filter: text)
+        case .unknownField(let name, let suggestions):
+            return "error: unknown field '\(name)' in --fields/--sort" + (suggestions.isEmpty ? "\nhint: run `gdarchive fields` to list the fields"
+                : "\nhint: did you mean " + suggestions.map { "'\($0)'" }.joined(separator: " or ") + "?")
+        }
+    }
+}
+
+/// Runs filters against the archive: latest versions by default, every version on request.
+public enum FindingQuery {
+    /// The SQL that selects one output field of a row `f`, and its bindings.
+    static func selectExpression(for name: String) throws -> (String, [DatabaseValue]) {
+        if let field = FieldCatalog.field(named: name) {
+            switch field.storage {
+            case .column(let column):
+                return ("f." + quoteIdentifier(column), [])
+            case .indicator(let kind):
+                return ("(SELECT group_concat(value, ',') FROM (SELECT value FROM indicators i WHERE i.version_id = f.version_id AND i.kind = ? ORDER BY value))", [kind.databaseValue])
+            case .anyIOC:
+                let kinds = FieldCatalog.iocKinds
+                return ("(SELECT group_concat(kind || ':' || value, ',') FROM (SELECT kind, value FROM indicators i WHERE i.version_id = f.version_id AND i.kind IN (\(kinds.map { _ in "?" }.joined(separator: ", "))) ORDER BY kind, value))",
+                        kinds.map(\.databaseValue))
+            }
+        }
+        if name.contains(".") || FieldCatalog.topLevelMembers.contains(name) {
+            let segments = name.split(separator: ".")
+            guard segments.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) } }) else {
+                throw QueryRequestError.unknownField(name, suggestions: [])
+            }
+            return ("json_extract(f.body, ?)", [("$." + name).databaseValue])
+        }
+        throw QueryRequestError.unknownField(name, suggestions: FieldCatalog.suggestions(for: name))
+    }
+
+    /// Compiles the filter plus `--since`/`--until` into one condition.
+    public static func compileConditions(_ request: QueryRequest, now: Int64) throws -> (CompiledFilter, mentionsSample: Bool) {
+        let context = CompileContext(nowMilliseconds: now)
+        var compiled = CompiledFilter.all
+        var mentionsSample = false
+        if let text = request.filter, !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            do {
+                let expression = try FilterParser.parse(text)
+                mentionsSample = expression.mentions(field: "sample")
+                compiled = try FilterCompiler.compile(expression, context: context)
+            } catch {
+                throw QueryRequestError.filter(error, text: text, option: "")
+            }
+        }
+        for (option, value, op) in [("--since", request.since, ComparisonOperator.greaterOrEqual), ("--until", request.until, .less)] {
+            guard let value else { continue }
+            let literal: Literal = value.lowercased() == "now" || value.range(of: #"^[+-]\d+[smhdw]$"#, options: .regularExpression) != nil
+                ? .relativeTime(value) : .string(value)
+            do {
+                compiled = compiled.and(try FilterCompiler.compile(.compare(.short(request.timeField.fieldName), op, literal, position: 0), context: context))
+            } catch {
+                throw QueryRequestError.filter(error, text: value, option: option)
+            }
+        }
+        return (compiled, mentionsSample)
+    }
+
+    public static func run(_ request: QueryRequest, on archive: Archive, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> QueryResult {
+        let (conditions, mentionsSample) = try compileConditions(request, now: now)
+        let view = request.allVersions ? "finding_versions" : "latest_findings"
+        let fields = request.raw ? ["body"] : (request.fields ?? QueryRequest.defaultFields)
+        var selects: [String] = []
+        var selectBindings: [DatabaseValue] = []
+        for name in fields {
+            if request.raw { selects.append("f.body"); continue }
+            let (sql, bindings) = try selectExpression(for: name)
+            selects.append(sql + " AS " + quoteIdentifier(name))
+            selectBindings += bindings
+        }
+        var order = "f.updated_at DESC, f.version_id DESC"
+        var orderBindings: [DatabaseValue] = []
+        if let sort = request.sort {
+            let (sql, bindings) = try selectExpression(for: sort)
+            order = sql + (request.descending ? " DESC" : " ASC") + ", f.version_id"
+            orderBindings = bindings
+        } else if request.descending {
+            order = "f.updated_at ASC, f.version_id ASC"
+        }
+        let excludeSamples = !request.includeSamples && !mentionsSample
+        let whereBindings = conditions.bindings.map(\.databaseValue)
+        return try archive.database.read { db in
+            var samples = 0
+            if excludeSamples {
+                samples = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(view) f WHERE (\(conditions.sql)) AND f.sample = 1",
+                                           arguments: StatementArguments(whereBindings)) ?? 0
+            }
+            var sql = "SELECT \(selects.joined(separator: ", ")) FROM \(view) f WHERE (\(conditions.sql))"
+            if excludeSamples { sql += " AND f.sample = 0" }
+            sql += " ORDER BY \(order)"
+            var arguments = selectBindings + whereBindings + orderBindings
+            if let limit = request.limit {
+                sql += " LIMIT ?"
+                arguments.append(limit.databaseValue)
+            }
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let cells = rows.map { row in Array(row.databaseValues.map(Cell.init)) }
+            return QueryResult(rows: RowSet(columns: fields, rows: cells), samplesLeftOut: samples, filter: conditions)
+        }
+    }
+}
+
+extension QueryValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let s): return s.databaseValue
+        case .integer(let i): return i.databaseValue
+        case .real(let d): return d.databaseValue
+        }
+    }
+}
+
+extension Cell {
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .text(s)
+        case .blob(let data): self = .text(data.map { String(format: "%02x", $0) }.joined())
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import GDArchiveIngest
+import GDArchiveReport
+import GDArchiveStore
+
+extension TimeField: ExpressibleByArgument {}
+
+extension GDArchiveCommand {
+    struct Query: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List findings that match a filter.",
+            discussion: """
+                FILTER is SQL-like: severity >= 7 and resource_type = 'Instance' and updated_at > -7d. \
+                Fields are the short names of `gdarchive fields` or any dotted path into the finding \
+                (service.action.awsApiCallAction.api = 'GetSecretValue'). Operators: = != < <= > >=, \
+                like, not like, in (…), not in (…), between … and …, is null, is not null, and, or, \
+                not, parentheses. Values: 'text' ('' for a quote), numbers, true/false, timestamps \
+                ('2024-05-01', '2024-05-01T12:00:00Z'), relative times (now, -30m, -24h, -7d, -2w), \
+                severity labels (low, medium, high, critical).
+
+                Prints the latest version of each finding unless --all-versions. Sample findings are \
+                left out unless --include-samples (or the filter tests `sample`).
+                """)
+
+        @OptionGroup var globals: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "The filter (all findings when omitted).")
+        var filter: String?
+
+        @Flag(help: "Every stored version, not only the latest of each finding.")
+        var allVersions = false
+
+        @Option(help: ArgumentHelp("Only findings whose time field is at or after this (a timestamp or -7d, -24h, …).", valueName: "time"))
+        var since: String?
+
+        @Option(help: ArgumentHelp("Only findings whose time field is before this.", valueName: "time"))
+        var until: String?
+
+        @Option(help: ArgumentHelp("The time --since and --until test: created, updated, first-seen or last-seen.", valueName: "field"))
+        var timeField: TimeField = .updated
+
+        @Option(help: ArgumentHelp("Comma-separated fields to print (short fields, indicator kinds or dotted paths). Default: \(QueryRequest.defaultFields.joined(separator: ",")).", valueName: "a,b,c"))
+        var fields: String?
+
+        @Option(help: ArgumentHelp("The field to sort by (default: updated_at, newest first).", valueName: "field"))
+        var sort: String?
+
+        @Flag(help: "Sort in descending order (with --sort), or oldest first without it.")
+        var desc = false
+
+        @Option(help: ArgumentHelp("Print at most this many rows.", valueName: "n"))
+        var limit: Int?
+
+        @Flag(help: "Print the stored finding JSON itself (JSON lines, or a JSON array with --format json).")
+        var raw = false
+
+        @Flag(help: "Include GuardDuty-generated sample findings.")
+        var includeSamples = false
+
+        func validate() throws {
+            if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+            if raw && fields != nil { throw ValidationError("--raw prints whole findings; leave out --fields") }
+        }
+
+        func run() throws {
+            let archive = try Terminal.openArchive(globals, mode: .existing)
+            var request = QueryRequest(filter: filter)
+            request.allVersions = allVersions
+            request.since = since
+            request.until = until
+            request.timeField = timeField
+            request.fields = fields.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            request.sort = sort
+            request.descending = desc
+            request.limit = limit
+            request.includeSamples = includeSamples
+            request.raw = raw
+            let result: QueryResult
+            do {
+                try DerivedData.refreshIfNeeded(archive)
+                result = try FindingQuery.run(request, on: archive)
+            } catch let error as QueryRequestError {
+                Terminal.err(error.description)
+                throw ExitCode.validationFailure
+            } catch {
+                throw Terminal.fail(error)
+            }
+            if raw {
+                let bodies = result.rows.rows.compactMap { row -> String? in if case .text(let s)? = row.first { return s } else { return nil } }
+                switch output.format {
+                case .json: Terminal.out("[" + bodies.joined(separator: ",\n ") + "]\n")
+                case .csv, .tsv: Terminal.out(RowRenderer.render(result.rows, as: output.format))
+                case .table, .jsonl: Terminal.out(bodies.map { $0 + "\n" }.joined())
+                }
+            } else {
+                Terminal.out(RowRenderer.render(result.rows, as: output.format))
+            }
+            if result.samplesLeftOut > 0 {
+                Terminal.err("note: \(result.samplesLeftOut) sample finding\(result.samplesLeftOut == 1 ? "" : "s") left out; add --include-samples to see \(result.samplesLeftOut == 1 ? "it" : "them")")
+            }
+        }
+    }
+}
