@@ -125,7 +125,8 @@ public enum FieldCatalog {
             }
         }
         scored.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.name < $1.name }
-        return scored.prefix(3).map { $0.name }
+        guard let best = scored.first?.distance else { return [] }
+        return scored.filter { $0.distance <= best }.prefix(3).map { $0.name }
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {

@@ -61,7 +61,12 @@ public enum ReadOnlySQL {
                 box.denied = "PRAGMA \(first)" + (b.map { " = \(String(cString: $0))" } ?? "")
                 return SQLITE_DENY
             default:
-                box.denied = ReadOnlySQL.describe(action: action, first)
+                // Statement-level actions (CREATE, DROP, …) say more than the writes to
+                // sqlite_schema that accompany them.
+                let isRowLevel = action == SQLITE_INSERT || action == SQLITE_UPDATE || action == SQLITE_DELETE
+                if box.denied == nil || !isRowLevel {
+                    box.denied = ReadOnlySQL.describe(action: action, first)
+                }
                 return SQLITE_DENY
             }
         }, context)
@@ -116,6 +121,9 @@ public enum ReadOnlySQL {
     }
 
     static func describe(action: Int32, _ object: String) -> String {
+        if ["sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"].contains(object.lowercased()) {
+            return "changing the schema (CREATE, DROP, ALTER)"
+        }
         switch action {
         case SQLITE_INSERT: return "INSERT into \(object)"
         case SQLITE_UPDATE: return "UPDATE of \(object)"

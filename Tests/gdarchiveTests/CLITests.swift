@@ -9,7 +9,7 @@ func withoutSize(_ json: String) -> String {
 }
 
 @Suite struct CLITests {
-    @Test(arguments: [["--help"], ["import", "--help"], ["status", "--help"]])
+    @Test(arguments: [["--help"], ["import", "--help"], ["status", "--help"], ["query", "--help"], ["show", "--help"], ["fields", "--help"], ["sql", "--help"]])
     func helpTextMatchesItsGoldenFile(arguments: [String]) throws {
         let result = try runGDArchive(arguments, environment: ["COLUMNS": "100"])
         #expect(result.status == 0)

@@ -1,3 +1,10 @@
+CREATE VIEW finding_indicators AS
+SELECT i.kind, i.value, v.version_id, v.finding_key, v.id, v.account_id, v.region,
+       (v.version_id = f.latest_version_id) AS is_latest
+FROM indicators i
+JOIN versions v ON v.version_id = i.version_id
+JOIN findings f ON f.finding_key = v.finding_key;
+
 CREATE VIEW finding_versions AS
 SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
        v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
@@ -13,6 +20,11 @@ SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.parti
        v.resource_role, v.action_type, v.detector_id, v.feature_name, v.body,
        f.version_count
 FROM findings f JOIN versions v ON v.version_id = f.latest_version_id;
+
+CREATE TABLE derived_state (
+    name    TEXT    PRIMARY KEY,
+    version INTEGER NOT NULL
+);
 
 CREATE TABLE findings (
     finding_key       INTEGER PRIMARY KEY,
@@ -52,6 +64,13 @@ CREATE TABLE import_runs (
     skipped        INTEGER NOT NULL DEFAULT 0,   -- events that are not findings
     errors         INTEGER NOT NULL DEFAULT 0    -- rejected records and damaged input
 );
+
+CREATE TABLE indicators (
+    kind       TEXT    NOT NULL,
+    value      TEXT    NOT NULL,
+    version_id INTEGER NOT NULL REFERENCES versions(version_id),
+    PRIMARY KEY (kind, value, version_id)
+) WITHOUT ROWID;
 
 CREATE TABLE schema_migrations (
     version    INTEGER PRIMARY KEY,
@@ -105,6 +124,8 @@ CREATE TABLE versions (
     feature_name   TEXT,
     body           TEXT    NOT NULL              -- the finding JSON (canonical wire form)
 );
+
+CREATE INDEX indicators_version ON indicators (version_id, kind);
 
 CREATE INDEX sightings_file ON sightings (file_id);
 

@@ -1,0 +1,129 @@
+import Foundation
+import GDArchiveTestSupport
+import Testing
+
+@Suite struct QueryCLITests {
+    /// An archive built from all the fixtures.
+    func fixtureArchive() throws -> (TemporaryDirectory, String) {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let result = try runGDArchive(["--db", db, "import", "--quiet", try tmp.copyFixture(".", as: "Fixtures")])
+        #expect(result.status == 65)  // the fixtures hold broken input on purpose
+        return (tmp, db)
+    }
+
+    @Test func rawOutputRebuildsTheSameVersionsInAnotherArchive() throws {
+        let (tmp, db) = try fixtureArchive()
+        let raw = try runGDArchive(["--db", db, "query", "--all-versions", "--raw", "--include-samples", "--format", "jsonl"])
+        #expect(raw.status == 0)
+        let copy = tmp.path("copy.sqlite")
+        let imported = try runGDArchive(["--db", copy, "import", "-"], stdin: Array(raw.stdout.utf8))
+        #expect(imported.status == 0)
+        let hashes = "SELECT hex(hash) FROM versions ORDER BY 1"
+        let original = try runGDArchive(["--db", db, "sql", hashes, "--format", "tsv"])
+        let rebuilt = try runGDArchive(["--db", copy, "sql", hashes, "--format", "tsv"])
+        #expect(original.stdout == rebuilt.stdout)
+        #expect(original.stdout.split(separator: "\n").count == 36)  // header + 35 versions
+    }
+
+    @Test func aBadFilterIsShownWithACaretAndExits64() throws {
+        let (tmp, db) = try fixtureArchive()
+        defer { withExtendedLifetime(tmp) {} }
+        let result = try runGDArchive(["--db", db, "query", "severity >= 7 and resouce_type = 'Instance'"])
+        #expect(result.status == 64)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == """
+            error: unknown field 'resouce_type'
+              severity >= 7 and resouce_type = 'Instance'
+                                ^~~~~~~~~~~~
+            hint: did you mean 'resource_type'?
+
+            """)
+        let since = try runGDArchive(["--db", db, "query", "--since", "last tuesday"])
+        #expect(since.status == 64)
+        #expect(since.stderr.hasPrefix("in --since: error: updated_at compares with a timestamp"))
+    }
+
+    @Test func queryPrintsEveryFormatWithFieldNamesAsKeys() throws {
+        let (tmp, db) = try fixtureArchive()
+        defer { withExtendedLifetime(tmp) {} }
+        let args = ["--db", db, "query", "resource_type = 'Lambda'", "--fields", "id,type,count,remote_ip,lambda_function"]
+        let json = try runGDArchive(args + ["--format", "json"])
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(objects.count == 1)
+        #expect(objects.first?["lambda_function"] as? String == "resize-images")
+        #expect(objects.first?["count"] as? Int == 6)
+        #expect(Set(objects.first?.keys ?? [:].keys) == ["id", "type", "count", "remote_ip", "lambda_function"])
+        let csv = try runGDArchive(args + ["--format", "csv"]).stdout
+        #expect(csv.hasPrefix("id,type,count,remote_ip,lambda_function\r\n"))
+        let tsv = try runGDArchive(args + ["--format", "tsv"]).stdout
+        #expect(tsv.split(separator: "\n").count == 2)
+        let table = try runGDArchive(args).stdout
+        #expect(table.contains("resize-images"))
+    }
+
+    @Test func samplesAreLeftOutWithANote() throws {
+        guard let samples = Paths.samples else {
+            print("skipped: \(Paths.samplesMissing)")
+            return
+        }
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", samples.appendingPathComponent("single-findings").path])
+        let result = try runGDArchive(["--db", db, "query", "--format", "jsonl"])
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "note: 8 sample findings left out; add --include-samples to see them\n")
+        let all = try runGDArchive(["--db", db, "query", "--format", "jsonl", "--include-samples"])
+        #expect(all.stdout.split(separator: "\n").count == 8)
+    }
+
+    @Test func tableOutputNeverPassesControlCharactersToTheTerminal() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let hostile = #"{"id":"f","accountId":"1","region":"r","title":"\u001b]0;pwned\u0007\u001b[2J evil\r\nline"}"#
+        _ = try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", hostile + "\n")])
+        let table = try runGDArchive(["--db", db, "query", "--fields", "id,title"]).stdout
+        #expect(!table.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+        #expect(table.contains(#"\u{1b}]0;pwned\u{7}\u{1b}[2J evil\r\nline"#))
+        // The stored value is kept as is.
+        let json = try runGDArchive(["--db", db, "query", "--fields", "title", "--format", "json"]).stdout
+        #expect(json.contains(#"\u001b]0;pwned\u0007\u001b[2J evil\r\nline"#))
+    }
+
+    @Test func showTellsTheStoryAndUnknownIdsSuggestPrefixes() throws {
+        let (tmp, db) = try fixtureArchive()
+        defer { withExtendedLifetime(tmp) {} }
+        let portProbe = "23b8c1e9392446debeb13b9046685257"
+        let show = try runGDArchive(["--db", db, "show", portProbe, "--format", "csv"])
+        #expect(show.status == 0)
+        let lines = show.stdout.split(separator: "\r\n")
+        #expect(lines.count == 4)
+        #expect(lines[0] == "account_id,region,id,version,updated_at,count,count_increase,last_seen,severity,archived,latest,first_seen_in,changed")
+        #expect(lines[3].contains(",3,2025-01-07T02:00:00.000Z,43,30,"))
+        let raw = try runGDArchive(["--db", db, "show", portProbe, "--raw"])
+        #expect(raw.stdout.split(separator: "\n").count == 3)
+        let unknown = try runGDArchive(["--db", db, "show", "23b8"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no finding with id '23b8'"))
+        #expect(unknown.stderr.contains("ids starting with '23b8': \(portProbe)"))
+    }
+
+    @Test func fieldsListsTheCatalog() throws {
+        let result = try runGDArchive(["fields", "--format", "tsv"])
+        #expect(result.status == 0)
+        let names = result.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: "\t")[0]) }
+        #expect(names.contains("severity_label") && names.contains("remote_ip") && names.contains("ioc"))
+        let mismatch = snapshotMismatch(of: try runGDArchive(["fields", "--format", "csv"]).stdout, named: "gdarchive-fields.csv")
+        #expect(mismatch == nil, "\(mismatch ?? "")")
+    }
+
+    @Test func sqlIsReadOnly() throws {
+        let (tmp, db) = try fixtureArchive()
+        defer { withExtendedLifetime(tmp) {} }
+        let refused = try runGDArchive(["--db", db, "sql", "DELETE FROM versions"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("only reads"))
+        let count = try runGDArchive(["--db", db, "sql", "SELECT count(*) AS n FROM latest_findings", "--format", "json"])
+        #expect(count.stdout == "[{\"n\":26}]\n")
+    }
+}
