@@ -130,3 +130,19 @@ public enum FieldListing {
         })
     }
 }
+
+extension FieldListing {
+    /// The field table as Markdown, for the README (a test keeps the two identical).
+    public static func markdown() -> String {
+        var lines = ["| field | type | from | meaning |", "|---|---|---|---|"]
+        for field in FieldCatalog.all {
+            let source: String
+            switch field.storage {
+            case .column: source = field.paths.map { "`\($0)`" }.joined(separator: ", ")
+            case .indicator, .anyIOC: source = (field.isIOC ? "IOC: " : field.storage == .anyIOC ? "" : "attribute: ") + field.paths.joined(separator: "; ")
+            }
+            lines.append("| `\(field.name)` | \(field.type.rawValue) | \(source.replacingOccurrences(of: "|", with: "\\|")) | \(field.description.replacingOccurrences(of: "|", with: "\\|")) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
