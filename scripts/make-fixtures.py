@@ -227,5 +227,33 @@ def main():
     page = {"findings": [finding(80 + i, "Instance", "Backdoor:EC2/C&CActivity.B!DNS", 8, {"instanceDetails": instance_details(80 + i)}, "DNS_REQUEST", day=16) for i in range(2)]}
     write_text(os.path.join(sc, "findings-page-pretty.json"), json.dumps(page, indent=2) + "\n")
 
+def hand_counted():
+    """Fixtures/reports/hand-counted.jsonl: a small archive whose report numbers the tests
+    work out by hand (see Tests/GDArchiveReportTests/ReportTests.swift)."""
+    def f(fid, acct, region, rtype, sev, count, updated, created, sample=False):
+        types = {"Instance": "UnauthorizedAccess:EC2/TorClient", "AccessKey": "CredentialAccess:IAMUser/AnomalousBehavior",
+                 "S3Bucket": "Policy:S3/BucketPublicAccessGranted"}
+        d = {"schemaVersion": "2.0", "accountId": acct, "region": region, "partition": "aws", "id": fid,
+             "arn": "arn:aws:guardduty:%s:%s:detector/d1/finding/%s" % (region, acct, fid),
+             "type": "Recon:EC2/Portscan" if fid == "c" else types[rtype],
+             "resource": {"resourceType": rtype}, "severity": sev, "createdAt": created, "updatedAt": updated, "title": "hand-counted finding " + fid,
+             "service": {"serviceName": "guardduty", "detectorId": "d1", "count": count, "eventFirstSeen": created, "eventLastSeen": updated, "archived": False,
+                         "additionalInfo": {"value": "{\"sample\":true}" if sample else "{}", "type": "default"}}}
+        if rtype == "Instance":
+            d["resource"]["instanceDetails"] = {"instanceId": "i-" + fid}
+        return d
+    rows = [
+        f("a", "111111111111", "us-east-1", "Instance", 8, 1, "2025-01-06T10:00:00.000Z", "2025-01-06T09:00:00.000Z"),
+        f("a", "111111111111", "us-east-1", "Instance", 8, 4, "2025-01-08T10:00:00.000Z", "2025-01-06T09:00:00.000Z"),
+        f("a", "111111111111", "us-east-1", "Instance", 8, 6, "2025-01-15T10:00:00.000Z", "2025-01-06T09:00:00.000Z"),
+        f("b", "111111111111", "us-east-1", "AccessKey", 5, 3, "2025-01-06T03:00:00.000Z", "2025-01-06T02:00:00.000Z"),
+        f("b", "111111111111", "us-east-1", "AccessKey", 5, 1, "2025-01-14T12:00:00.000Z", "2025-01-06T02:00:00.000Z"),
+        f("c", "222222222222", "eu-west-1", "Instance", 2, 10, "2025-02-04T08:00:00.000Z", "2025-02-04T07:00:00.000Z"),
+        f("d", "222222222222", "eu-west-1", "S3Bucket", 9.5, 2, "2025-01-09T16:00:00.000Z", "2025-01-09T15:00:00.000Z"),
+        f("s", "111111111111", "us-east-1", "Instance", 8, 7, "2025-01-08T11:00:00.000Z", "2025-01-08T10:00:00.000Z", sample=True),
+    ]
+    write_text(os.path.join(ROOT, "reports", "hand-counted.jsonl"), "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows))
+
 if __name__ == "__main__":
     main()
+    hand_counted()

@@ -1,0 +1,241 @@
+import Foundation
+import GDArchiveBasics
+import GDArchiveQuery
+import GDArchiveStore
+import GRDB
+
+/// The three measures every report carries, defined once:
+///
+/// - **findings**: distinct findings (account, region, id) in scope;
+/// - **versions**: stored versions in scope;
+/// - **occurrences**: GuardDuty's own `service.count` growth as the archive saw it. A finding's
+///   first stored version contributes its count, each later version its increase over the
+///   previous version (a decrease is a reset and contributes its full count). In a timeline
+///   each version's contribution falls in the bucket of its time field; in `report by` and
+///   `summary` occurrences are the latest counts summed.
+public enum Measure: String, CaseIterable, Sendable {
+    case findings, versions, occurrences
+}
+
+/// The scope every report shares: a filter, a time range on a time field, samples.
+///
+/// ```swift
+/// var scope = ReportScope(filter: "severity >= 7")
+/// scope.since = "-90d"
+/// ```
+public struct ReportScope: Sendable {
+    public var filter: String?
+    public var since: String?
+    public var until: String?
+    public var timeField: TimeField = .updated
+    public var includeSamples = false
+
+    public init(filter: String? = nil) {
+        self.filter = filter
+    }
+
+    var queryRequest: QueryRequest {
+        var request = QueryRequest(filter: filter)
+        request.since = since
+        request.until = until
+        request.timeField = timeField
+        request.includeSamples = includeSamples
+        return request
+    }
+}
+
+/// A report's rows plus what people want above them.
+public struct ReportOutput: Sendable {
+    /// Header lines for people (table format only): title, filter, range, samples left out.
+    public var header: [String]
+    public var rows: RowSet
+    /// Sample findings (or versions, in a timeline) left out.
+    public var samplesLeftOut: Int
+    /// The column whose values bars are drawn for, in table format.
+    public var barColumn: String?
+    /// For `--by` timelines: the column whose values stack in one bar.
+    public var stackColumn: String?
+
+    public init(header: [String], rows: RowSet, samplesLeftOut: Int, barColumn: String?, stackColumn: String?) {
+        self.header = header
+        self.rows = rows
+        self.samplesLeftOut = samplesLeftOut
+        self.barColumn = barColumn
+        self.stackColumn = stackColumn
+    }
+}
+
+/// The reports: `summary`, `by FIELD`, `timeline`.
+public enum Reports {
+    /// Conditions of a scope over the alias `f`.
+    static func conditions(_ scope: ReportScope, now: Int64) throws -> (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool) {
+        let (compiled, mentionsSample) = try FindingQuery.compileConditions(scope.queryRequest, now: now)
+        let exclude = !scope.includeSamples && !mentionsSample
+        return (compiled.sql, compiled.bindings.map(\.databaseValue), compiled.summary, exclude)
+    }
+
+    static func header(_ title: String, scope: ReportScope, summary: String, samples: Int, noun: String = "finding") -> [String] {
+        var lines = [title]
+        if let filter = scope.filter, !filter.isEmpty { lines.append("filter: \(summary)") }
+        if scope.since != nil || scope.until != nil {
+            lines.append("\(scope.timeField.fieldName) from \(scope.since ?? "the beginning") until \(scope.until ?? "now")")
+        }
+        if samples > 0 { lines.append("\(samples) sample \(noun)\(samples == 1 ? "" : "s") left out (--include-samples to count them)") }
+        return lines
+    }
+
+    // MARK: - report by
+
+    /// The SQL expression grouping by `field` (a short field, indicator kind or path), and
+    /// a join it needs.
+    static func groupExpression(_ field: String) throws -> (expression: String, join: String, bindings: [DatabaseValue]) {
+        if let known = FieldCatalog.field(named: field) {
+            switch known.storage {
+            case .column(let column): return ("f." + quoteIdentifier(column), "", [])
+            case .indicator(let kind):
+                return ("i.value", "LEFT JOIN indicators i ON i.version_id = f.version_id AND i.kind = ?", [kind.databaseValue])
+            case .anyIOC:
+                let kinds = FieldCatalog.iocKinds
+                return ("i.kind || ':' || i.value", "LEFT JOIN indicators i ON i.version_id = f.version_id AND i.kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))", kinds.map(\.databaseValue))
+            }
+        }
+        let (expression, bindings) = try FindingQuery.selectExpression(for: field)
+        return (expression, "", bindings)
+    }
+
+    /// `report by FIELD`: findings, versions and occurrences per value of FIELD (latest
+    /// versions), largest first by `measure`; rows beyond `top` summed into "(other)".
+    public static func by(_ field: String, scope: ReportScope, measure: Measure = .findings, top: Int? = nil,
+                          on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
+        let c = try conditions(scope, now: now)
+        let group = try groupExpression(field)
+        let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
+        let rows: [GroupRow] = try archive.database.read { db in
+            let sql = """
+                SELECT \(group.expression) AS g, count(DISTINCT f.finding_key) AS findings,
+                       sum(f.version_count) AS versions, sum(coalesce(f.count, 0)) AS occurrences
+                FROM latest_findings f \(group.join)
+                WHERE (\(c.sql))\(samplesClause)
+                GROUP BY g
+                """
+            let fetched = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(group.bindings + c.bindings))
+            return fetched.map { row -> GroupRow in
+                let value: DatabaseValue = row["g"]
+                return GroupRow(value: displayText(value), findings: row["findings"] ?? 0, versions: row["versions"] ?? 0, occurrences: row["occurrences"] ?? 0)
+            }
+        }
+        let samples = c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", on: archive) : 0
+        var sorted = rows.sorted { a, b in
+            let ka = a.measure(measure), kb = b.measure(measure)
+            if ka != kb { return ka > kb }
+            return (a.value ?? "\u{10FFFF}") < (b.value ?? "\u{10FFFF}")
+        }
+        if let top, top >= 0, sorted.count > top {
+            var other = GroupRow(value: "(other)", findings: 0, versions: 0, occurrences: 0)
+            for row in sorted[top...] {
+                other.findings += row.findings
+                other.versions += row.versions
+                other.occurrences += row.occurrences
+            }
+            sorted = Array(sorted[..<top]) + [other]
+        }
+        let set = RowSet(columns: [field] + Measure.allCases.map(\.rawValue), rows: sorted.map { row -> [Cell] in
+            [.text(row.value ?? "(none)"), .int(row.findings), .int(row.versions), .int(row.occurrences)]
+        })
+        let isIndicator = FieldCatalog.field(named: field).map { if case .column = $0.storage { return false } else { return true } } ?? false
+        var head = header("findings by \(field) (latest versions; measure: \(measure.rawValue))", scope: scope, summary: c.summary, samples: samples)
+        if isIndicator { head.append("a finding with several \(field) values counts once under each") }
+        return ReportOutput(header: head, rows: set, samplesLeftOut: samples, barColumn: measure.rawValue, stackColumn: nil)
+    }
+
+    struct GroupRow {
+        var value: String?
+        var findings: Int64
+        var versions: Int64
+        var occurrences: Int64
+
+        func measure(_ m: Measure) -> Int64 {
+            switch m {
+            case .findings: return findings
+            case .versions: return versions
+            case .occurrences: return occurrences
+            }
+        }
+    }
+
+    /// A grouped value as text (numbers as written by SQLite's rules, NULL as nil).
+    static func displayText(_ value: DatabaseValue) -> String? {
+        switch value.storage {
+        case .null: return nil
+        case .int64(let i): return String(i)
+        case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .string(let s): return s
+        case .blob(let b): return b.map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    static func samplesLeftOut(scope: ReportScope, c: (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool),
+                               view: String, on archive: Archive) throws -> Int {
+        try archive.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM \(view) f WHERE (\(c.sql)) AND f.sample = 1", arguments: StatementArguments(c.bindings)) ?? 0
+        }
+    }
+
+    // MARK: - summary
+
+    /// `report summary`: totals, severity bands, activity range, accounts and Regions, size,
+    /// last import. Rows: `metric`, `value` (the JSON form is one object).
+    public static func summary(scope: ReportScope, on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> (output: ReportOutput, values: [(String, Cell)], bands: RowSet) {
+        let c = try conditions(scope, now: now)
+        let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
+        let arguments = StatementArguments(c.bindings)
+        let (totals, bandRows, lastImport) = try archive.database.read { db -> (Row, [Row], Row?) in
+            let totals = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS findings, coalesce(sum(f.version_count), 0) AS versions, coalesce(sum(coalesce(f.count, 0)), 0) AS occurrences,
+                       min(coalesce(f.first_seen, f.created_at)) AS first_activity, max(coalesce(f.last_seen, f.updated_at)) AS last_activity,
+                       count(DISTINCT f.account_id) AS accounts, count(DISTINCT f.region) AS regions
+                FROM latest_findings f WHERE (\(c.sql))\(samplesClause)
+                """, arguments: arguments)!
+            let bands = try Row.fetchAll(db, sql: """
+                SELECT coalesce(f.severity_label, '(none)') AS band, count(*) AS findings, sum(f.version_count) AS versions, sum(coalesce(f.count, 0)) AS occurrences
+                FROM latest_findings f WHERE (\(c.sql))\(samplesClause) GROUP BY band
+                """, arguments: arguments)
+            let last = try Row.fetchOne(db, sql: "SELECT started_at, finished_at, status, files, new_versions FROM import_runs ORDER BY id DESC LIMIT 1")
+            return (totals, bands, last)
+        }
+        let samples = c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", on: archive) : 0
+        let status = try archive.status()
+        let order = ["critical", "high", "medium", "low", "(none)"]
+        let byBand = Dictionary(uniqueKeysWithValues: bandRows.map { ($0["band"] as String, $0) })
+        let bands = RowSet(columns: ["severity_label"] + Measure.allCases.map(\.rawValue), rows: order.compactMap { band in
+            guard let row = byBand[band] else {
+                return band == "(none)" ? nil : [.text(band), .int(0), .int(0), .int(0)]
+            }
+            return [.text(band), .int(row["findings"]), .int(row["versions"]), .int(row["occurrences"])]
+        })
+        func text(_ value: String?) -> Cell { value.map(Cell.text) ?? .null }
+        var values: [(String, Cell)] = [
+            ("findings", .int(totals["findings"])), ("versions", .int(totals["versions"])), ("occurrences", .int(totals["occurrences"])),
+        ]
+        for row in bands.rows {
+            if case .text(let band) = row[0], band != "(none)", case .int(let n) = row[1] { values.append((band, .int(n))) }
+        }
+        values += [
+            ("first_activity", text(totals["first_activity"])), ("last_activity", text(totals["last_activity"])),
+            ("accounts", .int(totals["accounts"])), ("regions", .int(totals["regions"])),
+            ("samples_left_out", .int(Int64(samples))), ("archive_bytes", .int(status.sizeBytes)),
+            ("last_import", text(lastImport?["started_at"])), ("last_import_status", text(lastImport?["status"])),
+        ]
+        let output = ReportOutput(
+            header: header("summary of \(status.path)", scope: scope, summary: c.summary, samples: samples),
+            rows: RowSet(columns: values.map(\.0), rows: [values.map(\.1)]), samplesLeftOut: samples, barColumn: nil, stackColumn: nil)
+        return (output, values, bands)
+    }
+}
+
+extension Timestamp {
+    /// Milliseconds since the epoch, now.
+    public static func nowMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import GDArchiveReport
+
+extension Measure: ExpressibleByArgument {}
+extension Bucket: ExpressibleByArgument {}
+
+/// The scope options every report takes.
+struct ScopeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Only findings whose time field is at or after this (a timestamp or -90d, -24h, …).", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only findings whose time field is before this.", valueName: "time"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("The time field: created, updated, first-seen or last-seen.", valueName: "field"))
+    var timeField: TimeField = .updated
+
+    @Flag(help: "Count GuardDuty-generated sample findings too.")
+    var includeSamples = false
+
+    @Option(help: ArgumentHelp("What sorts rows and sizes bars: findings, versions or occurrences (every format carries all three).", valueName: "measure"))
+    var measure: Measure = .findings
+
+    func scope(filter: String?) -> ReportScope {
+        var scope = ReportScope(filter: filter)
+        scope.since = since
+        scope.until = until
+        scope.timeField = timeField
+        scope.includeSamples = includeSamples
+        return scope
+    }
+}
