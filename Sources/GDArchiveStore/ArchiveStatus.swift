@@ -25,6 +25,13 @@ public struct ArchiveStatus: Sendable, Equatable, Codable {
     public var schemaVersion: Int
     /// When the last import run started, if any.
     public var lastImportStartedAt: String?
+    /// The last import that completed without errors: when it finished, its files (read and
+    /// unchanged) and new versions.
+    public var lastSuccessfulImportAt: String?
+    public var lastSuccessfulImportFiles: Int?
+    public var lastSuccessfulImportNewVersions: Int?
+    /// Imports since then that had errors, failed or were stopped.
+    public var troubledImportsSince: Int
 
     enum CodingKeys: String, CodingKey {
         case path, findings, versions, files, sightings, errors
@@ -32,6 +39,10 @@ public struct ArchiveStatus: Sendable, Equatable, Codable {
         case sizeBytes = "size_bytes"
         case schemaVersion = "schema_version"
         case lastImportStartedAt = "last_import_started_at"
+        case lastSuccessfulImportAt = "last_successful_import_at"
+        case lastSuccessfulImportFiles = "last_successful_import_files"
+        case lastSuccessfulImportNewVersions = "last_successful_import_new_versions"
+        case troubledImportsSince = "imports_with_problems_since"
     }
 }
 
@@ -50,17 +61,25 @@ extension Archive {
                        (SELECT max(started_at) FROM import_runs) AS last_import
                 """)!
         }
-        var size: Int64 = 0
-        for suffix in ["", "-wal"] {
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix),
-               let bytes = attributes[.size] as? NSNumber {
-                size += bytes.int64Value
-            }
+        let success = try database.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT id, finished_at, files + unchanged_files AS files, new_versions FROM import_runs
+                WHERE status = 'completed' AND errors = 0 ORDER BY id DESC LIMIT 1
+                """)
         }
+        let troubled = try database.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM import_runs WHERE id > ? AND (errors > 0 OR status IN ('failed', 'interrupted')
+                    OR (status = 'running' AND finished_at IS NULL AND id < (SELECT max(id) FROM import_runs)))
+                """, arguments: [success?["id"] as Int64? ?? 0]) ?? 0
+        }
+        let size = fileBytes()
         return ArchiveStatus(
             path: path, findings: counts["findings"], versions: counts["versions"],
             files: counts["files"], sightings: counts["sightings"], importRuns: counts["runs"],
             errors: counts["errors"], sizeBytes: size, schemaVersion: counts["schema_version"] ?? 0,
-            lastImportStartedAt: counts["last_import"])
+            lastImportStartedAt: counts["last_import"], lastSuccessfulImportAt: success?["finished_at"],
+            lastSuccessfulImportFiles: success?["files"], lastSuccessfulImportNewVersions: success?["new_versions"],
+            troubledImportsSince: troubled)
     }
 }

@@ -64,11 +64,26 @@ public struct ArchiveWriter {
     }
 
     /// Records the end of a run.
-    public static func finishRun(in archive: Archive, runID: Int64, status: String) throws {
+    public static func finishRun(in archive: Archive, runID: Int64, status: String, unchangedFiles: Int = 0) throws {
         try archive.database.write { db in
             try db.execute(
-                sql: "UPDATE import_runs SET finished_at = ?, status = ? WHERE id = ?",
-                arguments: [Timestamp.now(), status, runID])
+                sql: "UPDATE import_runs SET finished_at = ?, status = ?, unchanged_files = ? WHERE id = ?",
+                arguments: [Timestamp.now(), status, unchangedFiles, runID])
+        }
+    }
+
+    /// Records what an input file looked like when it was read completely (call inside the
+    /// file's transaction).
+    public func recordFileState(file: Int64, size: Int64, mtimeNanoseconds: Int64, sha256: String) throws {
+        try db.cachedStatement(sql: "UPDATE source_files SET size = ?, mtime_ns = ?, content_sha256 = ? WHERE id = ?")
+            .execute(arguments: [size, mtimeNanoseconds, sha256, file])
+    }
+
+    /// Records a file's new size and modification time when its content is unchanged.
+    public static func recordFileState(in archive: Archive, path: String, size: Int64, mtimeNanoseconds: Int64, sha256: String, runID: Int64) throws {
+        try archive.database.write { db in
+            try db.execute(sql: "UPDATE source_files SET size = ?, mtime_ns = ?, content_sha256 = ?, last_run_id = ? WHERE path = ?",
+                           arguments: [size, mtimeNanoseconds, sha256, runID, path])
         }
     }
 

@@ -17,6 +17,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case migrationModified(path: String, version: Int, fileName: String)
     /// The archive file or its folder could not be created.
     case cannotCreate(path: String, reason: String)
+    /// Another process holds the archive's writer lock.
+    case locked(path: String, holder: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "migration \(version) (\(fileName)) was applied to \(path) but the binary's copy has since been modified; restore the original migration file and rebuild, or start a new archive"
         case .cannotCreate(let path, let reason):
             return "cannot create the archive \(path): \(reason)"
+        case .locked(let path, let holder):
+            return "another \(holder) is writing to \(path); wait for it to finish, or pass --wait SECONDS to wait up to that long"
         }
     }
 }

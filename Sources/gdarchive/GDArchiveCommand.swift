@@ -15,7 +15,7 @@ struct GDArchiveCommand: ParsableCommand {
             64 usage error; 1 any other failure.
             """,
         version: "0.1.0",
-        subcommands: [Import.self, Query.self, Show.self, Report.self, Fields.self, SQL.self, Status.self]
+        subcommands: [Import.self, Query.self, Show.self, Report.self, Fields.self, SQL.self, Status.self, Check.self, Prune.self, Backup.self]
     )
 
     @OptionGroup var globals: GlobalOptions

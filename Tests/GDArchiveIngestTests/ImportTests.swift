@@ -19,8 +19,11 @@ final class TestArchive {
     }
 
     @discardableResult
-    func importPaths(_ paths: [String]) throws -> ImportSummary {
-        try Importer(archive: archive, command: "test") { self.diagnostics.append($0) }.run(inputs: paths)
+    func importPaths(_ paths: [String], rescan: Bool = false, since: Int64? = nil) throws -> ImportSummary {
+        var options = ImportOptions()
+        options.rescan = rescan
+        options.since = since
+        return try Importer(archive: archive, command: "test") { self.diagnostics.append($0) }.run(inputs: paths, options: options)
     }
 
     func int(_ sql: String, _ arguments: StatementArguments = []) throws -> Int {
@@ -64,12 +67,18 @@ final class TestArchive {
         let fixtures = try t.tmp.copyFixture(".", as: "Fixtures")
         let first = try t.importPaths([fixtures])
         let before = try t.contentFingerprint()
+        // Unchanged files are not even opened…
         let second = try t.importPaths([fixtures])
         #expect(try t.contentFingerprint() == before)
-        #expect(second.counts.newVersions == 0 && second.counts.newFindings == 0)
-        #expect(second.counts.knownVersions == first.counts.newVersions + first.counts.knownVersions)
+        #expect(second.filesOpened == 0 && second.unchangedFiles == first.counts.files)
         #expect(second.line.contains("(nothing new)"))
-        #expect(try t.int("SELECT count(*) FROM import_runs WHERE status = 'completed'") == 2)
+        // …and reading them all again changes nothing either.
+        let third = try t.importPaths([fixtures], rescan: true)
+        #expect(try t.contentFingerprint() == before)
+        #expect(third.counts.newVersions == 0 && third.counts.newFindings == 0)
+        #expect(third.counts.knownVersions == first.counts.newVersions + first.counts.knownVersions)
+        #expect(third.line.contains("(nothing new)"))
+        #expect(try t.int("SELECT count(*) FROM import_runs WHERE status = 'completed'") == 3)
     }
 
     @Test func anOlderVersionImportedLaterNeverBecomesLatest() throws {
@@ -123,7 +132,7 @@ final class TestArchive {
         let t = try TestArchive()
         let path = try t.tmp.copyFixture("scenarios/finding-without-id.json")
         try t.importPaths([path])
-        try t.importPaths([path])
+        try t.importPaths([path], rescan: true)
         #expect(try t.int("SELECT count(*) FROM import_errors") == 1)
         #expect(try t.strings("SELECT message FROM import_errors") ==
             ["GuardDuty finding has no id and accountId; a finding is identified by accountId, region and id, so it cannot be stored"])

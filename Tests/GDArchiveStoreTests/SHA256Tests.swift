@@ -21,3 +21,19 @@ import Testing
         #expect(SHA256.hex(SHA256.hash([UInt8](repeating: 0x61, count: 64))) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
     }
 }
+
+@Suite struct SHA256HasherTests {
+    @Test func chunkedHashingMatchesOneShotWhateverTheChunkSizes() {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let expected = SHA256.hash(data)
+        for chunk in [1, 3, 63, 64, 65, 127, 500, 1000] {
+            var hasher = SHA256.Hasher()
+            var i = 0
+            while i < data.count {
+                hasher.update(Array(data[i..<min(i + chunk, data.count)]))
+                i += chunk
+            }
+            #expect(hasher.finalize() == expected, "chunk \(chunk)")
+        }
+    }
+}

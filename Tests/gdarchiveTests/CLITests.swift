@@ -42,7 +42,9 @@ func withoutSize(_ json: String) -> String {
         #expect(lines.first?.hasPrefix("import: 1 file, 3 records, 1 new finding, 3 new versions, 0 already stored, 0 skipped (not findings), 0 errors in ") == true)
         #expect(lines.first?.hasSuffix("; archive \(tmp.path("a.sqlite"))") == true)
         let again = try runGDArchive(["--db", tmp.path("a.sqlite"), "import", fixture])
-        #expect(again.stderr.contains("0 new versions, 3 already stored") && again.stderr.contains("(nothing new)"))
+        #expect(again.stderr.hasPrefix("import: 0 files (+1 unchanged, not read), 0 records") && again.stderr.contains("(nothing new)"))
+        let rescan = try runGDArchive(["--db", tmp.path("a.sqlite"), "import", "--rescan", fixture])
+        #expect(rescan.stderr.contains("0 new versions, 3 already stored") && rescan.stderr.contains("(nothing new)"))
         let quiet = try runGDArchive(["--db", tmp.path("a.sqlite"), "import", "--quiet", fixture])
         #expect(quiet.stderr.isEmpty)
     }

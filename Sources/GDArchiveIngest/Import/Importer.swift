@@ -1,4 +1,5 @@
 import Foundation
+import GDArchiveBasics
 import GDArchiveJSON
 import GDArchiveStore
 import GRDB
@@ -8,6 +9,14 @@ public struct ImportSummary: Sendable, Equatable {
     public var counts = ArchiveWriter.Counts()
     /// Inputs named on the command line that could not be read at all.
     public var unreadableInputs = 0
+    /// Files skipped because they were unchanged since they were last read.
+    public var unchangedFiles = 0
+    /// Files left out by `--since`.
+    public var filesOutsideRange = 0
+    /// Files opened (read, or hashed to see whether they changed).
+    public var filesOpened = 0
+    /// True when a stop was requested (SIGINT/SIGTERM) and the import ended after a file.
+    public var interrupted = false
     public var elapsedSeconds = 0.0
     public var archivePath = ""
     public var runID: Int64 = 0
@@ -21,15 +30,64 @@ public struct ImportSummary: Sendable, Equatable {
         func plural(_ n: Int, _ word: String, _ words: String? = nil) -> String {
             "\(n) " + (n == 1 ? word : (words ?? word + "s"))
         }
+        var files = plural(c.files, "file")
+        if unchangedFiles > 0 { files += " (+\(unchangedFiles) unchanged, not read)" }
+        if filesOutsideRange > 0 { files += " (+\(filesOutsideRange) before --since)" }
         var parts = [
-            plural(c.files, "file"), plural(c.records, "record"),
+            files, plural(c.records, "record"),
             plural(c.newFindings, "new finding"), plural(c.newVersions, "new version"),
             "\(c.knownVersions) already stored", "\(c.skipped) skipped (not findings)",
             plural(c.errors + unreadableInputs, "error"),
         ].joined(separator: ", ")
         if c.newVersions == 0 { parts += " (nothing new)" }
-        return "import: \(parts) in \(String(format: "%.2f", elapsedSeconds))s; archive \(archivePath)"
+        let stopped = interrupted ? " (stopped early on request; run again to finish)" : ""
+        return "import: \(parts) in \(String(format: "%.2f", elapsedSeconds))s; archive \(archivePath)\(stopped)"
     }
+
+    /// The summary as JSON fields (for `--log-format json`).
+    public var fields: [(String, Any)] {
+        [("files", counts.files), ("unchanged_files", unchangedFiles), ("files_outside_range", filesOutsideRange),
+         ("files_opened", filesOpened), ("records", counts.records), ("new_findings", counts.newFindings),
+         ("new_versions", counts.newVersions), ("known_versions", counts.knownVersions), ("skipped", counts.skipped),
+         ("errors", counts.errors + unreadableInputs), ("interrupted", interrupted), ("elapsed_seconds", elapsedSeconds),
+         ("archive", archivePath), ("run_id", runID)]
+    }
+}
+
+/// What happened to one input file (for `-v` and JSON logs).
+public struct FileReport: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        /// Read and stored.
+        case read
+        /// Not opened: same size and modification time as when it was last read.
+        case unchanged
+        /// Opened and hashed: same content as when it was last read, so not read again.
+        case sameContent = "same-content"
+        /// Left out by `--since`.
+        case outsideRange = "outside-range"
+    }
+    public var path: String
+    public var outcome: Outcome
+    public var counts: ArchiveWriter.Counts
+}
+
+/// How an import runs, beyond its inputs.
+public struct ImportOptions {
+    /// Read files again even when they are unchanged.
+    public var rescan = false
+    /// Only exports on or after this instant (milliseconds): `YYYY/MM/DD` folders of the
+    /// AWSLogs layout are compared by date without being opened; other files by modification time.
+    public var since: Int64?
+    /// Asked between files; true stops the import after the file being read (it commits).
+    public var shouldStop: () -> Bool = { false }
+    /// Called after each file.
+    public var fileDone: ((FileReport) -> Void)?
+    /// Called after each file with (files done, files in total if known, versions so far).
+    public var progress: ((Int, Int?, Int) -> Void)?
+    /// Count the files first, so that progress has a total.
+    public var countFilesFirst = false
+
+    public init() {}
 }
 
 /// Imports GuardDuty findings from files, directory trees and standard input.
@@ -41,10 +99,12 @@ public struct ImportSummary: Sendable, Equatable {
 /// print(summary.line)
 /// ```
 ///
-/// Each input file is imported in one transaction together with its provenance, its errors
-/// and the run's counters: a killed import leaves either all of a file or none of it, and a
-/// rerun finishes the job (versions are stored once, by content hash). Records are streamed;
-/// memory does not grow with the number or size of files.
+/// Each input file is imported in one transaction together with its provenance, its errors,
+/// what the file looked like (size, modification time, SHA-256) and the run's counters: a
+/// killed import leaves either all of a file or none of it, and a rerun finishes the job
+/// (versions are stored once, by content hash). A file unchanged since it was last read
+/// completely is not opened again. Records are streamed; memory does not grow with the number
+/// or size of files.
 ///
 /// - Throws: ``StoreError`` or GRDB's `DatabaseError` when the archive cannot be written
 ///   (the file being imported is rolled back, earlier files stay).
@@ -59,43 +119,125 @@ public final class Importer {
         self.diagnostics = diagnostics
     }
 
+    /// What the archive remembers of a file.
+    struct KnownFile {
+        var size: Int64?
+        var mtimeNanoseconds: Int64?
+        var sha256: String?
+    }
+
     /// Imports every input (`-` is standard input) and returns the summary.
-    public func run(inputs: [String]) throws -> ImportSummary {
+    public func run(inputs: [String], options: ImportOptions = ImportOptions()) throws -> ImportSummary {
         let clock = ContinuousClock()
         let start = clock.now
         var summary = ImportSummary()
         summary.archivePath = archive.path
         try DerivedData.refreshIfNeeded(archive)
+        var total: Int? = nil
+        if options.countFilesFirst {
+            var counter = InputWalker(paths: inputs, since: options.since)
+            var n = 0
+            while let entry = counter.next() {
+                if case .file = entry { n += 1 } else if case .stdin = entry { n += 1 }
+            }
+            total = n
+        }
         let runID = try ArchiveWriter.beginRun(in: archive, command: command)
         summary.runID = runID
-        var walker = InputWalker(paths: inputs)
+        var walker = InputWalker(paths: inputs, since: options.since)
+        var done = 0
         do {
             while let entry = walker.next() {
                 switch entry {
                 case .stdin:
-                    summary.counts += try importOne(displayPath: "-", storedPath: "<stdin>", runID: runID) { 0 }
-                case .file(let path):
+                    summary.filesOpened += 1
+                    let counts = try importOne(displayPath: "-", storedPath: "<stdin>", runID: runID, stat: nil) { 0 }
+                    summary.counts += counts
+                    options.fileDone?(FileReport(path: "-", outcome: .read, counts: counts))
+                case .file(let path, let info):
                     let stored = URL(fileURLWithPath: path).standardizedFileURL.path
-                    summary.counts += try importOne(displayPath: path, storedPath: stored, runID: runID) {
+                    if let since = options.since, !InputWalker.isOnOrAfter(since, path: path, info: info) {
+                        summary.filesOutsideRange += 1
+                        options.fileDone?(FileReport(path: path, outcome: .outsideRange, counts: .init()))
+                        continue
+                    }
+                    if !options.rescan, let known = try knownFile(stored) {
+                        if known.size == info.size && known.mtimeNanoseconds == info.mtimeNanoseconds {
+                            summary.unchangedFiles += 1
+                            options.fileDone?(FileReport(path: path, outcome: .unchanged, counts: .init()))
+                            done += 1
+                            options.progress?(done, total, summary.counts.newVersions)
+                            continue
+                        }
+                        // Same size, new modification time (a re-sync, a touch): compare contents.
+                        if let hash = known.sha256, known.size == info.size {
+                            summary.filesOpened += 1
+                            if let current = Self.contentHash(path), current == hash {
+                                try ArchiveWriter.recordFileState(in: archive, path: stored, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: hash, runID: runID)
+                                summary.unchangedFiles += 1
+                                options.fileDone?(FileReport(path: path, outcome: .sameContent, counts: .init()))
+                                done += 1
+                                options.progress?(done, total, summary.counts.newVersions)
+                                continue
+                            }
+                            summary.filesOpened -= 1  // counted once, below
+                        }
+                    }
+                    summary.filesOpened += 1
+                    let counts = try importOne(displayPath: path, storedPath: stored, runID: runID, stat: info) {
                         Foundation.open(path, O_RDONLY | O_CLOEXEC)
                     }
+                    summary.counts += counts
+                    options.fileDone?(FileReport(path: path, outcome: .read, counts: counts))
                 case .problem(let path, let message, let isError):
                     diagnostics(Diagnostic(severity: isError ? .error : .note, path: path, message: message))
                     if isError { summary.unreadableInputs += 1 }
+                    continue
+                }
+                done += 1
+                options.progress?(done, total, summary.counts.newVersions)
+                if options.shouldStop() {
+                    summary.interrupted = true
+                    break
                 }
             }
         } catch {
             try? ArchiveWriter.finishRun(in: archive, runID: runID, status: "failed")
             throw error
         }
-        try ArchiveWriter.finishRun(in: archive, runID: runID, status: "completed")
-        summary.elapsedSeconds = Double((clock.now - start).components.attoseconds) / 1e18
-            + Double((clock.now - start).components.seconds)
+        try ArchiveWriter.finishRun(in: archive, runID: runID, status: summary.interrupted ? "interrupted" : "completed",
+                                    unchangedFiles: summary.unchangedFiles)
+        let elapsed = (clock.now - start).components
+        summary.elapsedSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         return summary
     }
 
+    private func knownFile(_ path: String) throws -> KnownFile? {
+        try archive.database.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT size, mtime_ns, content_sha256 FROM source_files WHERE path = ?"), arguments: [path])
+                .map { KnownFile(size: $0["size"], mtimeNanoseconds: $0["mtime_ns"], sha256: $0["content_sha256"]) }
+        }
+    }
+
+    /// SHA-256 (hex) of a file's bytes, or nil if it cannot be read.
+    static func contentHash(_ path: String) -> String? {
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var hasher = SHA256.Hasher()
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        while true {
+            let got = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if got < 0 { if errno == EINTR { continue } else { return nil } }
+            if got == 0 { break }
+            buffer.withUnsafeBufferPointer { hasher.update(UnsafeBufferPointer(rebasing: $0[0..<got])) }
+        }
+        return SHA256.hex(hasher.finalize())
+    }
+
     /// Imports one input in one transaction.
-    private func importOne(displayPath: String, storedPath: String, runID: Int64, open: () -> Int32) throws -> ArchiveWriter.Counts {
+    private func importOne(displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
+                           open: () -> Int32) throws -> ArchiveWriter.Counts {
         try archive.database.writeWithoutTransaction { db in
             var counts = ArchiveWriter.Counts()
             try db.inTransaction(.immediate) {
@@ -105,15 +247,18 @@ public final class Importer {
                 counts.files = 1
                 var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics)
                 let fd = open()
+                var contentHash: String?
                 if fd < 0 {
                     try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "cannot open: \(String(cString: strerror(errno)))", excerpt: nil)
                 } else {
                     do {
-                        let reader = RecordReader(chunks: try ChunkReader(fileDescriptor: fd, ownsDescriptor: displayPath != "-"))
+                        let chunks = try ChunkReader(fileDescriptor: fd, ownsDescriptor: displayPath != "-", hashing: info != nil)
+                        let reader = RecordReader(chunks: chunks)
                         while let raw = try reader.next() { try session.handle(raw) }
                         if reader.linesRead == 0 && session.counts.records == 0 && session.counts.errors == 0 {
                             diagnostics(Diagnostic(severity: .warning, path: displayPath, message: "empty input; nothing to import"))
                         }
+                        contentHash = try chunks.finishHashing()
                     } catch let error as POSIXError {
                         try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "read failed: \(String(cString: strerror(error.code.rawValue))); the records before the failure were kept", excerpt: nil)
                     }
@@ -127,6 +272,9 @@ public final class Importer {
                 counts.knownVersions = session.counts.knownVersions
                 counts.skipped = session.counts.skipped
                 counts.errors = session.counts.errors
+                if let info, let contentHash {
+                    try writer.recordFileState(file: file, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: contentHash)
+                }
                 try writer.add(counts)
                 return .commit
             }

@@ -1,18 +1,26 @@
 import Foundation
+import GDArchiveBasics
 
 /// The files named on the command line, with directories walked recursively in sorted
 /// (byte) order, lazily: only the directories on the current path are held in memory.
 ///
 /// ```swift
-/// var walker = InputWalker(paths: ["./exports"])
+/// var walker = InputWalker(paths: ["./exports"], since: nil)
 /// while let entry = walker.next() { … }
 /// ```
 ///
 /// Hidden entries (names starting with `.`) inside walked directories are skipped with a
-/// note; a directory reached twice through symbolic links is walked once.
+/// note; a directory reached twice through symbolic links is walked once. With `since`, the
+/// `YYYY/MM/DD` folders of the AWSLogs layout (`…/GuardDuty/<region>/YYYY/MM/DD/`) that end
+/// before it are not entered at all.
 struct InputWalker {
+    struct FileInfo: Equatable {
+        var size: Int64
+        var mtimeNanoseconds: Int64
+    }
+
     enum Entry: Equatable {
-        case file(String)
+        case file(String, FileInfo)
         case stdin
         case problem(path: String, message: String, isError: Bool)
     }
@@ -21,9 +29,11 @@ struct InputWalker {
     private var rootIndex = 0
     private var stack: [(path: String, names: [String], index: Int)] = []
     private var visited = Set<[UInt64]>()
+    private let since: Int64?
 
-    init(paths: [String]) {
+    init(paths: [String], since: Int64? = nil) {
         roots = paths
+        self.since = since
     }
 
     mutating func next() -> Entry? {
@@ -58,8 +68,13 @@ struct InputWalker {
             }
             return .problem(path: path, message: named ? "no such file or directory" : reason, isError: true)
         }
+        let fileInfo = FileInfo(size: Int64(info.st_size),
+                                mtimeNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
+            if let since, !named, let end = Self.dateFolderEnd(path), end <= since {
+                return nil  // an AWSLogs date folder entirely before --since: not entered
+            }
             let key = [UInt64(info.st_dev), UInt64(info.st_ino)]
             guard visited.insert(key).inserted else {
                 return .problem(path: path, message: "directory already walked (a symbolic link loop?); skipped", isError: false)
@@ -73,10 +88,36 @@ struct InputWalker {
                 return .problem(path: path, message: "cannot list directory: \(String(cString: strerror(EACCES)))", isError: true)
             }
         case S_IFREG:
-            return .file(path)
+            return .file(path, fileInfo)
         default:
-            if named { return .file(path) }  // a FIFO or device named explicitly is read
+            if named { return .file(path, fileInfo) }  // a FIFO or device named explicitly is read
             return .problem(path: path, message: "not a regular file; skipped", isError: false)
         }
+    }
+
+    /// For a folder `…/GuardDuty/<region>/YYYY[/MM[/DD]]` of the AWSLogs layout: the instant
+    /// (ms) its period ends. Nil for anything else.
+    static func dateFolderEnd(_ path: String) -> Int64? {
+        let parts = path.split(separator: "/").map(String.init)
+        guard let guardDuty = parts.lastIndex(of: "GuardDuty"), parts.count > guardDuty + 2 else { return nil }
+        let date = Array(parts[(guardDuty + 2)...])
+        guard (1...3).contains(date.count), date.allSatisfy({ $0.allSatisfy(\.isNumber) }),
+              date[0].count == 4, let year = Int64(date[0]) else { return nil }
+        let month = date.count > 1 ? Int64(date[1]) : nil
+        let day = date.count > 2 ? Int64(date[2]) : nil
+        func ms(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 { Timestamp.days(fromCivil: y, m, d) * 86_400_000 }
+        switch (month, day) {
+        case (nil, _): return ms(year + 1, 1, 1)
+        case (let m?, nil): return m == 12 ? ms(year + 1, 1, 1) : ms(year, m + 1, 1)
+        case (let m?, let d?): return ms(year, m, d) + 86_400_000
+        }
+    }
+
+    /// Whether a file belongs to the range starting at `since`: by its AWSLogs date folder,
+    /// else by its modification time.
+    static func isOnOrAfter(_ since: Int64, path: String, info: FileInfo) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        if let end = dateFolderEnd(folder) { return end > since }
+        return info.mtimeNanoseconds / 1_000_000 >= since
     }
 }

@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import GDArchiveBasics
 
 /// Damage in an input stream: what was read before it is good, what follows is lost.
 public struct InputDamage: Error, Equatable, Sendable, CustomStringConvertible {
@@ -22,6 +23,8 @@ public final class ChunkReader {
     public private(set) var isGzip = false
     /// Compressed (raw) bytes read so far.
     public private(set) var rawBytesRead = 0
+    /// SHA-256 of the raw bytes, when hashing was asked for.
+    private var hasher: SHA256.Hasher?
 
     private let fd: Int32
     private let ownsDescriptor: Bool
@@ -38,8 +41,9 @@ public final class ChunkReader {
     static let outChunkSize = 512 * 1024
 
     /// Reads from `fd`; closes it when done if `ownsDescriptor`.
-    public init(fileDescriptor fd: Int32, ownsDescriptor: Bool = true) throws {
+    public init(fileDescriptor fd: Int32, ownsDescriptor: Bool = true, hashing: Bool = false) throws {
         self.fd = fd
+        self.hasher = hashing ? SHA256.Hasher() : nil
         self.ownsDescriptor = ownsDescriptor
         self.raw = [UInt8](repeating: 0, count: Self.rawChunkSize)
         self.out = [UInt8](repeating: 0, count: Self.outChunkSize)
@@ -68,8 +72,27 @@ public final class ChunkReader {
                 if errno == EINTR { continue }
                 throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
             }
-            if got == 0 { rawEOF = true } else { rawCount += got; rawBytesRead += got }
+            if got == 0 {
+                rawEOF = true
+            } else {
+                if hasher != nil {
+                    raw.withUnsafeBufferPointer { hasher!.update(UnsafeBufferPointer(rebasing: $0[rawCount..<(rawCount + got)])) }
+                }
+                rawCount += got
+                rawBytesRead += got
+            }
         }
+    }
+
+    /// Reads whatever is left of the input (after damage, say) and returns the SHA-256 of all
+    /// of it, in hexadecimal. Only with `hashing: true`.
+    public func finishHashing() throws -> String? {
+        guard hasher != nil else { return nil }
+        while !rawEOF {
+            rawCount = 0
+            try fillRaw(atLeast: raw.count)
+        }
+        return SHA256.hex(hasher!.finalize())
     }
 
     private func startMember() throws {

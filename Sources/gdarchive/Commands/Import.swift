@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import GDArchiveBasics
 import GDArchiveIngest
+import GDArchiveQuery
 import GDArchiveStore
 
 extension GDArchiveCommand {
@@ -12,16 +14,26 @@ extension GDArchiveCommand {
                 {"findings":[…]} pages, `aws guardduty get-findings` output ({"Findings":[…]}) and \
                 EventBridge events, detected by content. Directories are walked recursively in \
                 sorted order; - reads standard input. Every distinct version of a finding is \
-                stored once; importing the same data again adds nothing.
+                stored once; importing the same data again adds nothing. Files unchanged since \
+                they were last read are not opened again.
 
                 Exit status: 0 all input stored; 65 some input rejected (all valid records \
-                stored; see the path:line: error: lines); 64 usage error; 1 any other failure.
+                stored; see the path:line: error: lines); 64 usage error; 75 another import holds \
+                the archive; 130/143 stopped by SIGINT/SIGTERM after committing the current file; \
+                1 any other failure.
                 """)
 
         @OptionGroup var globals: GlobalOptions
+        @OptionGroup var log: LogOptions
 
-        @Flag(name: .shortAndLong, help: "Print errors only: no notes and no summary line.")
-        var quiet = false
+        @Option(help: ArgumentHelp("Only exports on or after this date: AWSLogs YYYY/MM/DD folders before it are not opened; other files by modification time. A timestamp or -7d, -24h, ….", valueName: "date"))
+        var since: String?
+
+        @Flag(help: "Read files again even if they are unchanged since they were last read.")
+        var rescan = false
+
+        @Option(help: ArgumentHelp("If another import holds the archive, wait up to this many seconds (default 0), then exit 75.", valueName: "seconds"))
+        var wait: Double = 0
 
         @Argument(help: ArgumentHelp("Files or directories to import; - for standard input.", valueName: "path"))
         var inputs: [String] = []
@@ -30,23 +42,64 @@ extension GDArchiveCommand {
             if inputs.isEmpty {
                 throw ValidationError("name at least one file or directory to import, or - for standard input")
             }
+            if wait < 0 { throw ValidationError("--wait takes a number of seconds, 0 or more") }
+            if let since, Self.parseTime(since) == nil {
+                throw ValidationError("--since \(since) is not a date, a timestamp or a relative time such as -7d")
+            }
+        }
+
+        static func parseTime(_ text: String) -> Int64? {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            return FilterCompiler.relativeTime(text, now: now) ?? Timestamp.parse(text)
         }
 
         func run() throws {
             let archive = try Terminal.openArchive(globals, mode: .create)
+            let lock: ArchiveLock
+            do {
+                lock = try ArchiveLock.acquire(archivePath: archive.path, waitSeconds: wait, purpose: "import")
+            } catch let error as StoreError {
+                Terminal.err("gdarchive: error: \(error)")
+                throw ExitCode(75)
+            }
+            defer { lock.release() }
+            StopSignal.install()
             let command = (["gdarchive"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-            let quiet = self.quiet
-            let importer = Importer(archive: archive, command: command) { diagnostic in
-                if quiet && diagnostic.severity != .error { return }
-                Terminal.err(diagnostic.description)
+            let log = self.log
+            let importer = Importer(archive: archive, command: command) { log.diagnostic($0) }
+            var options = ImportOptions()
+            options.rescan = rescan
+            options.since = since.flatMap(Self.parseTime)
+            options.shouldStop = { StopSignal.received != 0 }
+            if log.verbose {
+                options.fileDone = { report in
+                    let c = report.counts
+                    log.emit("\(report.path): \(report.outcome.rawValue)" + (report.outcome == .read
+                        ? ": \(c.records) records, \(c.newVersions) new versions, \(c.knownVersions) already stored, \(c.errors) errors" : ""),
+                             json: ["event": "file", "path": report.path, "outcome": report.outcome.rawValue, "records": c.records,
+                                    "new_findings": c.newFindings, "new_versions": c.newVersions, "known_versions": c.knownVersions,
+                                    "skipped": c.skipped, "errors": c.errors])
+                }
+            }
+            let progress = (isatty(STDERR_FILENO) == 1 && !log.quiet && !log.verbose && log.logFormat == .text) ? ProgressLine() : nil
+            if let progress {
+                options.countFilesFirst = true
+                options.progress = { progress.update(done: $0, total: $1, versions: $2) }
             }
             let summary: ImportSummary
             do {
-                summary = try importer.run(inputs: inputs)
+                summary = try importer.run(inputs: inputs, options: options)
             } catch {
+                progress?.clear()
                 throw Terminal.fail(error)
             }
-            if !quiet { Terminal.err(summary.line) }
+            progress?.clear()
+            if !log.quiet {
+                var fields: [String: Any] = ["event": "summary"]
+                for (key, value) in summary.fields { fields[key] = value }
+                log.emit(summary.line, json: fields)
+            }
+            if summary.interrupted { throw ExitCode(StopSignal.exitCode) }
             if summary.hasErrors { throw ExitStatus.inputRejected }
         }
     }

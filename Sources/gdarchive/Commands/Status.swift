@@ -29,6 +29,10 @@ extension GDArchiveCommand {
                 ("size_bytes", .int(status.sizeBytes)),
                 ("schema_version", .int(Int64(status.schemaVersion))),
                 ("last_import_started_at", status.lastImportStartedAt.map(Cell.text) ?? .null),
+                ("last_successful_import_at", status.lastSuccessfulImportAt.map(Cell.text) ?? .null),
+                ("last_successful_import_files", status.lastSuccessfulImportFiles.map { .int(Int64($0)) } ?? .null),
+                ("last_successful_import_new_versions", status.lastSuccessfulImportNewVersions.map { .int(Int64($0)) } ?? .null),
+                ("imports_with_problems_since", .int(Int64(status.troubledImportsSince))),
             ]
             Terminal.out(RowRenderer.renderRecord(columns: fields.map(\.0), values: fields.map(\.1), as: output.format))
         }

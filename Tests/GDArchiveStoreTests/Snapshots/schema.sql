@@ -63,7 +63,7 @@ CREATE TABLE import_runs (
     known_versions INTEGER NOT NULL DEFAULT 0,   -- records whose version was already stored
     skipped        INTEGER NOT NULL DEFAULT 0,   -- events that are not findings
     errors         INTEGER NOT NULL DEFAULT 0    -- rejected records and damaged input
-);
+, unchanged_files INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE indicators (
     kind       TEXT    NOT NULL,
@@ -93,7 +93,7 @@ CREATE TABLE source_files (
     path          TEXT    NOT NULL UNIQUE,
     first_run_id  INTEGER NOT NULL REFERENCES import_runs(id),
     last_run_id   INTEGER NOT NULL REFERENCES import_runs(id)
-);
+, size INTEGER, mtime_ns INTEGER, content_sha256 TEXT);
 
 CREATE TABLE versions (
     version_id     INTEGER PRIMARY KEY,

@@ -1,0 +1,157 @@
+import Foundation
+import GDArchiveBasics
+import GRDB
+
+/// What `gdarchive check` found.
+public struct CheckReport: Sendable, Equatable {
+    /// Every problem, one sentence each; empty when the archive is sound.
+    public var problems: [String]
+    public var findings: Int
+    public var versions: Int
+    public var isOK: Bool { problems.isEmpty }
+}
+
+/// What `gdarchive prune` removed (or would remove, in a dry run).
+public struct PruneReport: Sendable, Equatable {
+    public var cutoff: String
+    public var findings: Int
+    public var versions: Int
+    public var bytesBefore: Int64
+    public var bytesAfter: Int64
+}
+
+extension Archive {
+    /// Checks SQLite's integrity and the archive's own invariants: every finding has a latest
+    /// version and it is the right one (greatest updated_at, then count, then import order),
+    /// version counts are right, every version's hash is the SHA-256 of its body, every
+    /// version was seen somewhere, provenance and indicators point at what exists. (Migration
+    /// checksums were checked when the archive was opened.)
+    ///
+    /// ```swift
+    /// let report = try archive.check()
+    /// if !report.isOK { report.problems.forEach { print($0) } }
+    /// ```
+    public func check() throws -> CheckReport {
+        try database.read { db in
+            var problems: [String] = []
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            if integrity != ["ok"] { problems += integrity.prefix(20).map { "SQLite integrity: \($0)" } }
+            let foreign = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
+            for row in foreign.prefix(20) {
+                problems.append("a row of \(row[0] as String? ?? "?") (rowid \(row[1] as Int64? ?? -1)) points at a missing row of \(row[2] as String? ?? "?")")
+            }
+            func report(_ sql: String, _ describe: (Row) -> String) throws {
+                for row in try Row.fetchAll(db, sql: sql + " LIMIT 20") { problems.append(describe(row)) }
+            }
+            try report("""
+                SELECT f.id, f.account_id, f.region FROM findings f
+                LEFT JOIN versions v ON v.version_id = f.latest_version_id AND v.finding_key = f.finding_key
+                WHERE v.version_id IS NULL
+                """) { "finding \($0["id"] as String) (\($0["account_id"] as String), \($0["region"] as String)) has no latest version" }
+            try report("""
+                SELECT f.id, f.latest_version_id, (
+                    SELECT v.version_id FROM versions v WHERE v.finding_key = f.finding_key
+                    ORDER BY coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, v.version_id DESC LIMIT 1
+                ) AS expected
+                FROM findings f WHERE f.latest_version_id != expected
+                """) { "finding \($0["id"] as String): the latest version should be \($0["expected"] as Int64), not \($0["latest_version_id"] as Int64)" }
+            try report("""
+                SELECT f.id, f.version_count, (SELECT count(*) FROM versions v WHERE v.finding_key = f.finding_key) AS actual
+                FROM findings f WHERE f.version_count != actual
+                """) { "finding \($0["id"] as String) records \($0["version_count"] as Int) versions but has \($0["actual"] as Int)" }
+            try report("""
+                SELECT v.version_id, v.id FROM versions v WHERE NOT EXISTS (SELECT 1 FROM sightings s WHERE s.version_id = v.version_id)
+                """) { "version \($0["version_id"] as Int64) of finding \($0["id"] as String) was never seen in any file (no provenance)" }
+            try report("""
+                SELECT v.version_id FROM versions v LEFT JOIN findings f ON f.finding_key = v.finding_key
+                WHERE f.finding_key IS NULL OR f.id != v.id OR f.account_id != v.account_id OR f.region != v.region
+                """) { "version \($0["version_id"] as Int64) belongs to no finding, or to another finding than its id says" }
+            try report("SELECT s.version_id, s.file_id FROM sightings s LEFT JOIN source_files f ON f.id = s.file_id WHERE f.id IS NULL") {
+                "a sighting of version \($0["version_id"] as Int64) points at unknown file \($0["file_id"] as Int64)"
+            }
+            try report("SELECT i.version_id, i.kind FROM indicators i LEFT JOIN versions v ON v.version_id = i.version_id WHERE v.version_id IS NULL") {
+                "an indicator (\($0["kind"] as String)) points at missing version \($0["version_id"] as Int64)"
+            }
+            var badHashes = 0
+            let cursor = try Row.fetchCursor(db, sql: "SELECT version_id, hash, body FROM versions")
+            while let row = try cursor.next() {
+                let body: String = row["body"]
+                let hash: Data = row["hash"]
+                if Array(hash) != SHA256.hash(Array(body.utf8)) {
+                    badHashes += 1
+                    if badHashes <= 20 { problems.append("version \(row["version_id"] as Int64): its body does not match its SHA-256 (altered after it was stored?)") }
+                }
+            }
+            let findings = try Int.fetchOne(db, sql: "SELECT count(*) FROM findings") ?? 0
+            let versions = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions") ?? 0
+            return CheckReport(problems: problems, findings: findings, versions: versions)
+        }
+    }
+
+    /// Removes whole findings whose latest version was last updated before `cutoff`
+    /// (milliseconds): every version, sighting and indicator of each; never part of a
+    /// finding's history. Then returns the space to the file system with VACUUM. Findings
+    /// without `updated_at` are kept.
+    public func prune(before cutoff: Int64, dryRun: Bool) throws -> PruneReport {
+        let cutoffText = Timestamp.format(epochMilliseconds: cutoff)
+        let before = fileBytes()
+        let counts = try database.writeWithoutTransaction { db -> (Int, Int) in
+            var result = (0, 0)
+            try db.inTransaction(.immediate) {
+                let selection = """
+                    SELECT f.finding_key FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
+                    WHERE v.updated_at IS NOT NULL AND v.updated_at < ?
+                    """
+                result.0 = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(selection))", arguments: [cutoffText]) ?? 0
+                result.1 = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE finding_key IN (\(selection))", arguments: [cutoffText]) ?? 0
+                if dryRun || result.0 == 0 { return .rollback }
+                try db.execute(sql: "CREATE TEMP TABLE doomed AS \(selection)", arguments: [cutoffText])
+                try db.execute(sql: "DELETE FROM indicators WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
+                try db.execute(sql: "DELETE FROM sightings WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
+                try db.execute(sql: "DELETE FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
+                try db.execute(sql: "DELETE FROM findings WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
+                try db.execute(sql: "DROP TABLE temp.doomed")
+                return .commit
+            }
+            if !dryRun && result.0 > 0 {
+                try db.execute(sql: "VACUUM")
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+            return result
+        }
+        return PruneReport(cutoff: cutoffText, findings: counts.0, versions: counts.1, bytesBefore: before, bytesAfter: dryRun ? before : fileBytes())
+    }
+
+    /// Bytes on disk: the database and its WAL.
+    public func fileBytes() -> Int64 {
+        var size: Int64 = 0
+        for suffix in ["", "-wal"] {
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix), let bytes = attributes[.size] as? NSNumber {
+                size += bytes.int64Value
+            }
+        }
+        return size
+    }
+
+    /// A consistent copy of the archive at `destination` (which must not exist), made with
+    /// SQLite's online backup API while imports and queries may run. The copy is created 0600
+    /// and is a complete archive on its own.
+    public func backup(to destination: String) throws {
+        let target = Archive.expandTilde(destination)
+        if FileManager.default.fileExists(atPath: target) {
+            throw StoreError.cannotCreate(path: target, reason: "the file exists; choose a new path (a backup never overwrites)")
+        }
+        try Archive.createEmptyFile(at: target)
+        do {
+            let copy = try DatabaseQueue(path: target)
+            try database.backup(to: copy)
+            try copy.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            }
+            try copy.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: target)
+            throw error
+        }
+    }
+}

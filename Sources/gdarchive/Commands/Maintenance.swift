@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import GDArchiveBasics
+import GDArchiveQuery
+import GDArchiveReport
+import GDArchiveStore
+
+extension GDArchiveCommand {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the archive: SQLite integrity and the archive's own invariants. Exits 1 if anything is wrong.")
+
+        @OptionGroup var globals: GlobalOptions
+
+        func run() throws {
+            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let report: CheckReport
+            do {
+                report = try archive.check()
+            } catch {
+                throw Terminal.fail(error)
+            }
+            for problem in report.problems { Terminal.out("problem: \(problem)\n") }
+            if report.isOK {
+                Terminal.out("ok: \(report.findings) findings, \(report.versions) versions; integrity, latest versions, counts, hashes and provenance check out\n")
+            } else {
+                Terminal.err("gdarchive: error: \(archive.path) has \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s"); restore from a backup (see the README) or rebuild it by importing the exports again")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove whole findings whose latest version was last updated before a cutoff, and return the space.",
+            discussion: "A finding is removed with its whole history or not at all. Findings without updatedAt are kept.")
+
+        @OptionGroup var globals: GlobalOptions
+
+        @Option(help: ArgumentHelp("The age of the cutoff: 400d, 52w, 2y, 36h.", valueName: "duration"))
+        var olderThan: String
+
+        @Flag(help: "Say what would be removed, and remove nothing.")
+        var dryRun = false
+
+        @Option(help: ArgumentHelp("If an import holds the archive, wait up to this many seconds, then exit 75.", valueName: "seconds"))
+        var wait: Double = 0
+
+        /// 400d, 52w, 2y, 36h, 90m → milliseconds.
+        static func duration(_ text: String) -> Int64? {
+            guard let unit = text.last, let amount = Int64(text.dropLast()), amount >= 0 else { return nil }
+            let day: Int64 = 86_400_000
+            switch unit {
+            case "y": return amount * 365 * day
+            case "w": return amount * 7 * day
+            case "d": return amount * day
+            case "h": return amount * 3_600_000
+            case "m": return amount * 60_000
+            default: return nil
+            }
+        }
+
+        func validate() throws {
+            if Self.duration(olderThan) == nil {
+                throw ValidationError("--older-than takes a duration such as 400d, 52w, 2y or 36h")
+            }
+        }
+
+        func run() throws {
+            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let lock: ArchiveLock
+            do {
+                lock = try ArchiveLock.acquire(archivePath: archive.path, waitSeconds: wait, purpose: "prune")
+            } catch {
+                Terminal.err("gdarchive: error: \(error)")
+                throw ExitCode(75)
+            }
+            defer { lock.release() }
+            let cutoff = Timestamp.nowMilliseconds() - Self.duration(olderThan)!
+            do {
+                let report = try archive.prune(before: cutoff, dryRun: dryRun)
+                let verb = dryRun ? "would remove" : "removed"
+                var line = "prune: \(verb) \(report.findings) finding\(report.findings == 1 ? "" : "s") (\(report.versions) version\(report.versions == 1 ? "" : "s")) last updated before \(report.cutoff)"
+                if !dryRun && report.findings > 0 {
+                    line += "; archive \(RowRenderer.groupThousands(report.bytesBefore)) → \(RowRenderer.groupThousands(report.bytesAfter)) bytes"
+                }
+                Terminal.out(line + "\n")
+            } catch {
+                throw Terminal.fail(error)
+            }
+        }
+    }
+
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a consistent copy of the archive, safely while imports and queries run.",
+            discussion: "Uses SQLite's online backup API. The copy is created with mode 0600, never overwrites a file, and is checked after it is written.")
+
+        @OptionGroup var globals: GlobalOptions
+
+        @Argument(help: "Where to write the copy (a new file).")
+        var destination: String
+
+        func run() throws {
+            let archive = try Terminal.openArchive(globals, mode: .existing)
+            do {
+                try archive.backup(to: destination)
+                let copy = try Archive.open(path: destination, mode: .existing)
+                let report = try copy.check()
+                guard report.isOK else {
+                    Terminal.err("gdarchive: error: the copy at \(destination) does not pass check: \(report.problems.first ?? "")")
+                    throw ExitCode(1)
+                }
+                Terminal.out("backup: \(destination) (\(report.findings) findings, \(report.versions) versions; check ok)\n")
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw Terminal.fail(error)
+            }
+        }
+    }
+}
