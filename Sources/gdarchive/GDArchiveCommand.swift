@@ -12,7 +12,9 @@ struct GDArchiveCommand: ParsableCommand {
             `aws guardduty get-findings` output.
 
             Exit status: 0 success; 65 some input was rejected (everything valid was stored); \
-            64 usage error; 1 any other failure.
+            64 usage error (including a bad filter); 75 another import holds the archive; \
+            130/143 stopped by SIGINT/SIGTERM after committing the current file; 1 any other \
+            failure.
             """,
         version: "0.1.0",
         subcommands: [Import.self, Query.self, Show.self, Report.self, Fields.self, SQL.self, Status.self, Check.self, Prune.self, Backup.self]
