@@ -80,8 +80,8 @@ let package = Package(
         ),
         .testTarget(
             name: "gdarchiveTests",
-            dependencies: ["gdarchive", "GDArchiveTestSupport", "GDArchiveStore"],
-            exclude: ["Snapshots"]
+            dependencies: ["gdarchive", "GDArchiveTestSupport", "GDArchiveStore", "GDArchiveReport"],
+            exclude: ["Snapshots", "FakeAWS"]
         ),
     ]
 )

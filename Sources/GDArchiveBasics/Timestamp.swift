@@ -8,6 +8,11 @@ import Foundation
 /// Timestamp.parse("2024-05-01T12:00:00+02:00")  // 1714557600000 (ms)
 /// ```
 public enum Timestamp {
+    /// Milliseconds since the epoch, now.
+    public static func nowMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
     /// Now, formatted.
     public static func now() -> String {
         format(epochMilliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))

@@ -232,10 +232,3 @@ public enum Reports {
         return (output, values, bands)
     }
 }
-
-extension Timestamp {
-    /// Milliseconds since the epoch, now.
-    public static func nowMilliseconds() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
-}

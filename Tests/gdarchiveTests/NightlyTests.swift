@@ -218,9 +218,11 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
     func fakeAWS(_ tmp: TemporaryDirectory, fails: Bool = false) throws -> String {
         let bin = tmp.url.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let guardDuty = Paths.packageRoot.appendingPathComponent("Tests/gdarchiveTests/FakeAWS/fake-aws").path
         let script = """
             #!/usr/bin/env bash
             echo "$@" >> "\(tmp.path("aws-calls.log"))"
+            if [[ " $* " == *" guardduty "* ]]; then exec "\(guardDuty)" "$@"; fi
             \(fails ? "echo 'An error occurred (ExpiredToken)' >&2; exit 1" : "")
             dest="$4"
             mkdir -p "$dest"
@@ -262,6 +264,20 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         let second = try runNightly(args, env: env)
         #expect(second.status == 0)
         #expect(second.stderr.contains("(nothing new)"))
+    }
+
+    @Test func anOptionalPullStepFetchesArchivedFindings() throws {
+        let tmp = try TemporaryDirectory()
+        let bin = try fakeAWS(tmp)
+        let state: [String: Any] = ["regions": ["eu-west-1": ["d1": [FakeAWS.finding("arch1", updated: "2025-01-02T00:00:00.000Z", archived: true)]]], "throttle": 0]
+        try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: tmp.path("state.json")))
+        let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? ""), "GDARCHIVE_BIN": Paths.binary.path,
+                   "FAKE_AWS_STATE": tmp.path("state.json"), "FAKE_AWS_LOG": tmp.path("guardduty-calls.log")]
+        let result = try runNightly(["--bucket", "b", "--exports", tmp.path("exports"), "--db", tmp.path("a.sqlite"), "--pull-regions", "eu-west-1"], env: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("pulling archived and suppressed findings in eu-west-1"))
+        let archived = try runGDArchive(["--db", tmp.path("a.sqlite"), "query", "archived = true", "--fields", "id", "--format", "tsv"])
+        #expect(archived.stdout == "id\narch1\n")
     }
 
     @Test func aFailedSyncImportsNothingAndExits69() throws {

@@ -109,8 +109,8 @@ public struct ImportOptions {
 /// - Throws: ``StoreError`` or GRDB's `DatabaseError` when the archive cannot be written
 ///   (the file being imported is rolled back, earlier files stay).
 public final class Importer {
-    private let archive: Archive
-    private let command: String
+    let archive: Archive
+    let command: String
     private let diagnostics: (Diagnostic) -> Void
 
     public init(archive: Archive, command: String, diagnostics: @escaping (Diagnostic) -> Void) {
@@ -236,7 +236,7 @@ public final class Importer {
     }
 
     /// Imports one input in one transaction.
-    private func importOne(displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
+    func importOne(displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
                            open: () -> Int32) throws -> ArchiveWriter.Counts {
         try archive.database.writeWithoutTransaction { db in
             var counts = ArchiveWriter.Counts()

@@ -72,6 +72,14 @@ CREATE TABLE indicators (
     PRIMARY KEY (kind, value, version_id)
 ) WITHOUT ROWID;
 
+CREATE TABLE pull_cursors (
+    region        TEXT    NOT NULL,
+    detector_id   TEXT    NOT NULL,
+    pulled_to_ms  INTEGER NOT NULL,   -- epoch milliseconds
+    last_pull_at  TEXT    NOT NULL,   -- ISO 8601 UTC
+    PRIMARY KEY (region, detector_id)
+);
+
 CREATE TABLE schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,

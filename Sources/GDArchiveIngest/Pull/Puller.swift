@@ -1,0 +1,234 @@
+import Foundation
+import GDArchiveBasics
+import GDArchiveStore
+import GRDB
+
+/// How `gdarchive pull` drives the user's AWS CLI.
+public struct PullOptions: Sendable {
+    /// The `aws` binary.
+    public var aws = "aws"
+    public var profile: String?
+    /// Regions to pull; empty: the CLI's own default Region.
+    public var regions: [String] = []
+    /// Detectors to pull; empty: every detector `list-detectors` returns in each Region.
+    public var detectorIDs: [String] = []
+    /// Pull findings updated at or after this (milliseconds) instead of the cursor.
+    public var since: Int64?
+    /// How far before the cursor the next window starts, so that findings updated in the same
+    /// second (or made visible late) are not missed; duplicates dedupe as usual.
+    public var overlapMilliseconds: Int64 = 5 * 60 * 1000
+    /// Finding ids per `list-findings` page and `get-findings` call (the API allows 50).
+    public var pageSize = 50
+    /// Retries of a throttled call, with exponential backoff from `backoffMilliseconds`.
+    public var maxRetries = 5
+    public var backoffMilliseconds: Int64 = 1000
+
+    public init() {}
+}
+
+/// A CLI call that failed: the command and what the CLI said.
+public struct PullFailure: Error, CustomStringConvertible, Equatable {
+    public var command: String
+    public var message: String
+    public var description: String { "`\(command)` failed: \(message)" }
+}
+
+/// What a pull did.
+public struct PullReport: Sendable {
+    public struct Detector: Sendable, Equatable {
+        public var region: String
+        public var detectorID: String
+        public var findingIDs: Int
+        /// The cursor after the pull (milliseconds), nil if this detector failed.
+        public var pulledTo: Int64?
+    }
+    public var summary: ImportSummary
+    public var detectors: [Detector]
+    /// One message per detector or Region that could not be pulled.
+    public var failures: [String]
+}
+
+/// Pulls findings (archived and suppressed ones included) through the user's own `aws` CLI:
+/// `list-detectors`, then `list-findings` with a `FindingCriteria` on `updatedAt` and paging,
+/// then `get-findings` for each page, whose PascalCase output goes straight into the normal
+/// import path. gdarchive handles no credentials.
+///
+/// ```swift
+/// var options = PullOptions()
+/// options.regions = ["eu-west-1"]
+/// let report = try Puller(archive: archive, importer: importer, options: options) { print($0) }.run()
+/// ```
+public final class Puller {
+    private let archive: Archive
+    private let importer: Importer
+    private let options: PullOptions
+    private let log: (String) -> Void
+    private let scratch: URL
+
+    public init(archive: Archive, importer: Importer, options: PullOptions, log: @escaping (String) -> Void) {
+        self.archive = archive
+        self.importer = importer
+        self.options = options
+        self.log = log
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gdarchive-pull-" + UUID().uuidString)
+    }
+
+    public func run(now: Int64 = Timestamp.nowMilliseconds()) throws -> PullReport {
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let session = try importer.beginSession()
+        var detectors: [PullReport.Detector] = []
+        var failures: [String] = []
+        for region in options.regions.isEmpty ? [""] : options.regions {
+            var ids = options.detectorIDs
+            if ids.isEmpty {
+                do {
+                    let output = try call(region: region, ["guardduty", "list-detectors", "--output", "json"])
+                    ids = (output["DetectorIds"] as? [String]) ?? []
+                    if ids.isEmpty { log("note: no GuardDuty detector in \(region.isEmpty ? "the default Region" : region)") }
+                } catch let failure as PullFailure {
+                    failures.append(failure.description)
+                    log("error: \(failure.description)")
+                    continue
+                }
+            }
+            for detector in ids {
+                do {
+                    detectors.append(try pull(region: region, detector: detector, session: session, now: now))
+                } catch let failure as PullFailure {
+                    failures.append(failure.description)
+                    log("error: \(failure.description); the findings pulled before it were kept, and this detector's cursor did not move")
+                    detectors.append(PullReport.Detector(region: region, detectorID: detector, findingIDs: 0, pulledTo: nil))
+                }
+            }
+        }
+        let summary = try session.finish()
+        return PullReport(summary: summary, detectors: detectors, failures: failures)
+    }
+
+    /// The window start for a detector: `--since`, else its cursor less the overlap, else
+    /// everything GuardDuty still holds.
+    func windowStart(region: String, detector: String) throws -> Int64? {
+        if let since = options.since { return since }
+        let cursor = try archive.database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT pulled_to_ms FROM pull_cursors WHERE region = ? AND detector_id = ?", arguments: [region, detector])
+        }
+        return cursor.map { $0 - options.overlapMilliseconds }
+    }
+
+    private func pull(region: String, detector: String, session: ImportSession, now: Int64) throws -> PullReport.Detector {
+        let start = try windowStart(region: region, detector: detector)
+        var listing = ["guardduty", "list-findings", "--detector-id", detector, "--max-items", String(options.pageSize), "--output", "json"]
+        if let start {
+            listing += ["--finding-criteria", #"{"Criterion":{"updatedAt":{"GreaterThanOrEqual":\#(start)}}}"#]
+        }
+        var token: String? = nil
+        var page = 0
+        var total = 0
+        let pulledAt = Timestamp.format(epochMilliseconds: now)
+        repeat {
+            let output = try call(region: region, listing + (token.map { ["--starting-token", $0] } ?? []))
+            let ids = (output["FindingIds"] as? [String]) ?? []
+            token = output["NextToken"] as? String
+            if !ids.isEmpty {
+                page += 1
+                total += ids.count
+                let data = try callRaw(region: region, ["guardduty", "get-findings", "--detector-id", detector, "--output", "json", "--finding-ids"] + ids)
+                let file = scratch.appendingPathComponent("page-\(page).json")
+                try data.write(to: file)
+                let name = "aws guardduty get-findings: region \(region.isEmpty ? "(default)" : region), detector \(detector), pulled \(pulledAt), page \(page)"
+                try session.importFile(at: file.path, recordedAs: name)
+                try? FileManager.default.removeItem(at: file)
+            }
+        } while token != nil && !(token!.isEmpty)
+        // Everything up to the start of this pull is stored: move the cursor (forward only).
+        try archive.database.write { db in
+            try db.execute(sql: """
+                INSERT INTO pull_cursors (region, detector_id, pulled_to_ms, last_pull_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (region, detector_id) DO UPDATE SET pulled_to_ms = max(pulled_to_ms, excluded.pulled_to_ms), last_pull_at = excluded.last_pull_at
+                """, arguments: [region, detector, now, pulledAt])
+        }
+        log("pulled \(total) finding\(total == 1 ? "" : "s") from detector \(detector)\(region.isEmpty ? "" : " in \(region)")" + (start.map { " updated since \(Timestamp.format(epochMilliseconds: $0))" } ?? ""))
+        return PullReport.Detector(region: region, detectorID: detector, findingIDs: total, pulledTo: now)
+    }
+
+    private func call(region: String, _ arguments: [String]) throws -> [String: Any] {
+        let data = try callRaw(region: region, arguments)
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw PullFailure(command: commandLine(region: region, arguments), message: "the output is not a JSON object")
+        }
+        return object
+    }
+
+    private func commandLine(region: String, _ arguments: [String]) -> String {
+        var shown = arguments
+        if let i = shown.firstIndex(of: "--finding-ids") { shown = Array(shown[...i]) + ["(\(shown.count - i - 1) ids)"] }
+        return ([options.aws] + globalArguments(region: region) + shown).joined(separator: " ")
+    }
+
+    private func globalArguments(region: String) -> [String] {
+        (options.profile.map { ["--profile", $0] } ?? []) + (region.isEmpty ? [] : ["--region", region])
+    }
+
+    static let throttlingMarkers = ["ThrottlingException", "TooManyRequestsException", "Rate exceeded", "RequestLimitExceeded", "Throttling"]
+
+    /// Runs the CLI, retrying throttled calls with exponential backoff.
+    private func callRaw(region: String, _ arguments: [String]) throws -> Data {
+        var attempt = 0
+        while true {
+            let (status, stdout, stderr) = try runCLI(globalArguments(region: region) + arguments)
+            if status == 0 { return stdout }
+            let message = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if attempt < options.maxRetries && Self.throttlingMarkers.contains(where: message.contains) {
+                let delay = options.backoffMilliseconds << attempt
+                log("note: throttled (\(message.split(separator: "\n").last ?? "")); retrying in \(delay) ms")
+                usleep(UInt32(min(delay, 60_000) * 1000))
+                attempt += 1
+                continue
+            }
+            throw PullFailure(command: commandLine(region: region, arguments), message: message.isEmpty ? "exit status \(status)" : message)
+        }
+    }
+
+    private func runCLI(_ arguments: [String]) throws -> (Int32, Data, Data) {
+        let process = Process()
+        if options.aws.contains("/") {
+            process.executableURL = URL(fileURLWithPath: options.aws)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [options.aws] + arguments
+        }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw PullFailure(command: options.aws, message: "cannot run it (\(error.localizedDescription)); install the AWS CLI or name it with --aws PATH")
+        }
+        let errorData = ErrorDrain(err.fileHandleForReading)
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, output, errorData.finish())
+    }
+}
+
+/// Drains a pipe on a background thread.
+private final class ErrorDrain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func finish() -> Data {
+        done.wait()
+        return data
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import GDArchiveTestSupport
+import Testing
+
+/// A fake AWS CLI (Tests/gdarchiveTests/FakeAWS/fake-aws) with a state file and a call log.
+final class FakeAWS {
+    let tmp: TemporaryDirectory
+    let db: String
+    var state: [String: Any]
+
+    init(regions: [String: [String: Any]], throttle: Int = 0) throws {
+        tmp = try TemporaryDirectory()
+        db = tmp.path("a.sqlite")
+        state = ["regions": regions, "throttle": throttle]
+        try save()
+    }
+
+    func save() throws {
+        try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: tmp.path("state.json")))
+    }
+
+    var calls: [[String]] {
+        ((try? String(contentsOfFile: tmp.path("calls.log"), encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String]
+        }
+    }
+
+    func pull(_ arguments: [String]) throws -> CommandResult {
+        let aws = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("FakeAWS/fake-aws").path
+        return try runGDArchive(["--db", db, "pull", "--aws", aws] + arguments,
+                                environment: ["FAKE_AWS_STATE": tmp.path("state.json"), "FAKE_AWS_LOG": tmp.path("calls.log"), "GDARCHIVE_PULL_BACKOFF_MS": "10"])
+    }
+
+    /// A PascalCase finding as the CLI prints it.
+    static func finding(_ id: String, updated: String, count: Int = 1, archived: Bool = false, region: String = "eu-west-1") -> [String: Any] {
+        ["Id": id, "AccountId": "111122223333", "Region": region, "Arn": "arn:aws:guardduty:\(region):111122223333:detector/d/finding/\(id)",
+         "SchemaVersion": "2.0", "Partition": "aws", "Type": "Recon:EC2/PortProbeUnprotectedPort", "Severity": 2,
+         "CreatedAt": "2025-01-01T00:00:00.000Z", "UpdatedAt": updated, "Title": "probe \(id)",
+         "Resource": ["ResourceType": "Instance", "InstanceDetails": ["InstanceId": "i-\(id)"]],
+         "Service": ["Archived": archived, "Count": count, "DetectorId": "d", "ServiceName": "guardduty",
+                     "EventFirstSeen": "2025-01-01T00:00:00.000Z", "EventLastSeen": updated]]
+    }
+}
+
+@Suite struct PullTests {
+    @Test func pagesThroughEveryDetectorAndImportsTheFindings() throws {
+        let findings = (0..<120).map { FakeAWS.finding(String(format: "f%03d", $0), updated: "2025-01-02T00:00:00.000Z") }
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": findings, "d2": [FakeAWS.finding("g1", updated: "2025-01-03T00:00:00.000Z")]]])
+        let result = try fake.pull(["--all-detectors", "--regions", "eu-west-1", "--profile", "audit"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("pull: pulled 120 findings from detector d1 in eu-west-1"))
+        #expect(result.stderr.contains("121 new findings"))
+        let calls = fake.calls
+        #expect(calls.first == ["--profile", "audit", "--region", "eu-west-1", "guardduty", "list-detectors", "--output", "json"])
+        // 120 ids in pages of 50: three list-findings calls (tokens 50 and 100) and three get-findings calls.
+        let lists = calls.filter { $0.contains("list-findings") && $0.contains("d1") }
+        #expect(lists.count == 3)
+        #expect(lists.map { call in call.firstIndex(of: "--starting-token").map { call[$0 + 1] } } == [nil, "50", "100"])
+        let gets = calls.filter { $0.contains("get-findings") && $0.contains("d1") }
+        #expect(gets.map { $0.count - ($0.firstIndex(of: "--finding-ids")! + 1) } == [50, 50, 20])
+        // The first pull asks for everything: no criteria.
+        #expect(!lists[0].contains("--finding-criteria"))
+    }
+
+    @Test func theCursorNarrowsTheNextWindowWithAnOverlap() throws {
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z")]]])
+        #expect(try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"]).status == 0)
+        let cursor = try runGDArchive(["--db", fake.db, "sql", "SELECT pulled_to_ms FROM pull_cursors", "--format", "tsv"]).stdout
+        let pulledTo = try #require(Int64(cursor.split(separator: "\n")[1]))
+        #expect(abs(pulledTo - Int64(Date().timeIntervalSince1970 * 1000)) < 60_000)
+        let second = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"])
+        #expect(second.stderr.contains("(nothing new)"))
+        let criteria = try #require(fake.calls.last { $0.contains("list-findings") }.flatMap { $0[$0.firstIndex(of: "--finding-criteria")! + 1] })
+        #expect(criteria == #"{"Criterion":{"updatedAt":{"GreaterThanOrEqual":\#(pulledTo - 300_000)}}}"#)
+        // --since overrides the cursor.
+        _ = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1", "--since", "2025-01-01"])
+        let explicit = try #require(fake.calls.last { $0.contains("list-findings") })
+        #expect(explicit.contains(#"{"Criterion":{"updatedAt":{"GreaterThanOrEqual":1735689600000}}}"#))
+    }
+
+    @Test func archivingAFindingIsANewVersion() throws {
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z")]]])
+        #expect(try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"]).status == 0)
+        // A colleague archives it: only `Archived` changes.
+        fake.state["regions"] = ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z", archived: true)]]]
+        try fake.save()
+        #expect(try fake.pull(["--detector-id", "d1", "--region", "eu-west-1", "--since", "2025-01-01"]).status == 0)
+        let show = try runGDArchive(["--db", fake.db, "show", "f1", "--format", "csv"]).stdout.split(separator: "\r\n")
+        #expect(show.count == 3)
+        #expect(show[1].contains(",false,false,"))  // archived false, not latest
+        #expect(show[2].contains(",true,true,"))    // archived true, latest (same time and count: the later import)
+        #expect(show[2].hasSuffix("service.archived"))
+    }
+
+    @Test func accessDeniedOnOneDetectorDoesNotStopTheOthers() throws {
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": "AccessDenied", "d2": [FakeAWS.finding("g1", updated: "2025-01-03T00:00:00.000Z")]],
+                                         "us-east-1": ["d3": [FakeAWS.finding("h1", updated: "2025-01-03T00:00:00.000Z", region: "us-east-1")]]])
+        let result = try fake.pull(["--all-detectors", "--regions", "eu-west-1,us-east-1"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("pull: error: `"))
+        #expect(result.stderr.contains("guardduty list-findings --detector-id d1"))
+        #expect(result.stderr.contains("AccessDeniedException"))
+        #expect(result.stderr.contains("2 new findings"))
+        let cursors = try runGDArchive(["--db", fake.db, "sql", "SELECT detector_id FROM pull_cursors ORDER BY 1", "--format", "tsv"]).stdout
+        #expect(cursors == "detector_id\nd2\nd3\n")  // d1's cursor did not move
+    }
+
+    @Test func throttlingIsRetriedWithBackoff() throws {
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z")]]], throttle: 2)
+        let result = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.components(separatedBy: "throttled").count - 1 == 2)
+        #expect(result.stderr.contains("retrying in 10 ms") && result.stderr.contains("retrying in 20 ms"))
+        #expect(fake.calls.filter { $0.contains("get-findings") }.count == 3)
+        #expect(result.stderr.contains("1 new finding"))
+    }
+
+    @Test func usageErrors() throws {
+        let fake = try FakeAWS(regions: [:])
+        #expect(try fake.pull([]).status == 64)
+        #expect(try fake.pull(["--all-detectors", "--detector-id", "d"]).status == 64)
+        let missing = try runGDArchive(["--db", fake.db, "pull", "--all-detectors", "--aws", "/nonexistent/aws"])
+        #expect(missing.status == 69)
+        #expect(missing.stderr.contains("install the AWS CLI or name it with --aws PATH"))
+    }
+}
