@@ -57,7 +57,7 @@ public final class Archive: Sendable {
     }
 
     /// Opens (and if allowed creates) the archive at `path` and brings its schema up to date.
-    public static func open(path rawPath: String, mode: OpenMode = .create) throws -> Archive {
+    public static func open(path rawPath: String, mode: OpenMode = .create, busyTimeout: Double = 30) throws -> Archive {
         let path = expandTilde(rawPath)
         if !FileManager.default.fileExists(atPath: path) {
             guard mode == .create else { throw StoreError.archiveMissing(path: path) }
@@ -65,7 +65,7 @@ public final class Archive: Sendable {
         }
         var config = Configuration()
         config.journalMode = .wal
-        config.busyMode = .timeout(30)
+        config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             db.add(function: pathFunction)
             try db.execute(sql: "PRAGMA foreign_keys = ON")
@@ -73,6 +73,14 @@ public final class Archive: Sendable {
         }
         let queue: DatabaseQueue
         do {
+            // Validate read-only first: a file that is not an archive this binary can use is
+            // refused before anything (even WAL setup) writes to it.
+            var readOnly = Configuration()
+            readOnly.readonly = true
+            readOnly.busyMode = .timeout(busyTimeout)
+            let probe = try DatabaseQueue(path: path, configuration: readOnly)
+            try probe.read { db in _ = try validateLedger(db, path: path) }
+            try probe.close()
             queue = try DatabaseQueue(path: path, configuration: config)
             try queue.writeWithoutTransaction { db in try migrate(db, path: path) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
@@ -117,19 +125,13 @@ public final class Archive: Sendable {
     }
 
     /// Applies the pending migrations of ``Migration/all`` after checking the ledger.
-    static func migrate(_ db: Database, path: String, migrations: [Migration] = Migration.all) throws {
-        let hasLedger = try db.tableExists("schema_migrations")
-        if !hasLedger {
+    /// Checks the ledger against the migrations this binary knows; returns the applied versions
+    /// (nil for an empty database without a ledger).
+    static func validateLedger(_ db: Database, path: String, migrations: [Migration] = Migration.all) throws -> Set<Int>? {
+        guard try db.tableExists("schema_migrations") else {
             let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema") ?? 0
             if tables > 0 { throw StoreError.foreignDatabase(path: path) }
-            try db.execute(sql: """
-                CREATE TABLE schema_migrations (
-                    version    INTEGER PRIMARY KEY,
-                    name       TEXT NOT NULL,
-                    checksum   TEXT NOT NULL,
-                    applied_at TEXT NOT NULL
-                )
-                """)
+            return nil
         }
         let applied = try Row.fetchAll(db, sql: "SELECT version, name, checksum FROM schema_migrations ORDER BY version")
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
@@ -142,7 +144,22 @@ public final class Archive: Sendable {
                 throw StoreError.migrationModified(path: path, version: version, fileName: migration.fileName)
             }
         }
-        let done = Set(applied.map { $0["version"] as Int })
+        return Set(applied.map { $0["version"] as Int })
+    }
+
+    static func migrate(_ db: Database, path: String, migrations: [Migration] = Migration.all) throws {
+        let validated = try validateLedger(db, path: path, migrations: migrations)
+        if validated == nil {
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    INTEGER PRIMARY KEY,
+                    name       TEXT NOT NULL,
+                    checksum   TEXT NOT NULL,
+                    applied_at TEXT NOT NULL
+                )
+                """)
+        }
+        let done = validated ?? []
         for migration in migrations where !done.contains(migration.version) {
             try db.inTransaction(.immediate) {
                 // Another process may have applied it while we waited for the write lock.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import GDArchiveReport
 import GDArchiveStore
+import GRDB
 
 /// Standard output and standard error for the commands: results go to stdout, diagnostics and
 /// progress to stderr.
@@ -13,16 +15,56 @@ enum Terminal {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    /// Reports an error that ends the command and returns the exit code to throw: 1.
+    /// Reports an error that ends the command and returns the exit status it maps to.
     static func fail(_ error: Error) -> ExitCode {
-        err("gdarchive: error: \(error)")
-        return ExitCode(1)
+        let (message, status) = describe(error)
+        err("gdarchive: error: \(message)")
+        return ExitCode(status)
     }
 
-    /// Opens the archive named by the global options, reporting failure as exit status 1.
+    /// The message and exit status of an error (see ``ExitStatus``).
+    static func describe(_ error: Error) -> (String, Int32) {
+        switch error {
+        case let error as StoreError:
+            switch error {
+            case .archiveMissing: return (error.description, ExitStatus.archiveMissing)
+            case .notADatabase, .foreignDatabase, .newerSchema, .migrationModified: return (error.description, ExitStatus.archiveUnusable)
+            case .cannotCreate: return (error.description, ExitStatus.cannotWrite)
+            case .locked: return (error.description, ExitStatus.busy)
+            }
+        case let error as DatabaseError:
+            switch error.resultCode {
+            case .SQLITE_FULL:
+                return ("the disk is full (or the archive reached its size limit); the file being imported was rolled back and the archive is consistent. Free some space and run the same command again", ExitStatus.cannotWrite)
+            case .SQLITE_READONLY:
+                return ("the archive cannot be written (a read-only file, or a folder gdarchive may not write in for its journal); nothing was changed. Check the permissions of the archive and its folder", ExitStatus.cannotWrite)
+            case .SQLITE_CANTOPEN:
+                return ("the archive cannot be opened: \(error.message ?? "unknown reason"); check the path and the folder's permissions", ExitStatus.cannotWrite)
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                return ("the archive is locked by another program (not a gdarchive import) and stayed locked for the busy timeout; nothing was changed. Close that program, or raise GDARCHIVE_BUSY_TIMEOUT (seconds)", ExitStatus.busy)
+            case .SQLITE_NOTADB:
+                return ("the archive is not an SQLite database", ExitStatus.archiveUnusable)
+            case .SQLITE_CORRUPT:
+                return ("the archive is damaged (\(error.message ?? "database disk image is malformed")); restore it from a backup (see the README)", ExitStatus.archiveUnusable)
+            default:
+                return ("SQLite: \(error.message ?? "\(error.resultCode)")", 1)
+            }
+        default:
+            return ("\(error)", 1)
+        }
+    }
+
+    /// Opens the archive named by the global options; warns when it is readable by others.
     static func openArchive(_ globals: GlobalOptions, mode: Archive.OpenMode) throws -> Archive {
+        let path = globals.archivePath()
+        let timeout = ProcessInfo.processInfo.environment["GDARCHIVE_BUSY_TIMEOUT"].flatMap(Double.init) ?? 30
         do {
-            return try Archive.open(path: globals.archivePath(), mode: mode)
+            let archive = try Archive.open(path: path, mode: mode, busyTimeout: timeout)
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: archive.path),
+               let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 != 0 {
+                err("gdarchive: warning: \(archive.path) is readable by other users (mode \(String(permissions, radix: 8))); findings describe your weak spots: chmod 600 \(archive.path)")
+            }
+            return archive
         } catch {
             throw fail(error)
         }
@@ -33,4 +75,13 @@ enum Terminal {
 enum ExitStatus {
     /// Some input was rejected; everything valid was stored.
     static let inputRejected = ExitCode(65)
+    /// A read command named an archive that does not exist.
+    static let archiveMissing: Int32 = 66
+    /// The archive cannot be written: read-only, its folder not writable, the disk full.
+    static let cannotWrite: Int32 = 73
+    /// Another import holds the archive, or another program locks it.
+    static let busy: Int32 = 75
+    /// The file is not an archive this binary can use: not SQLite, another program's
+    /// database, written by a newer gdarchive, or with an edited migration.
+    static let archiveUnusable: Int32 = 76
 }

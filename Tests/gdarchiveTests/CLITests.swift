@@ -63,10 +63,10 @@ func withoutSize(_ json: String) -> String {
         #expect(try runGDArchive(["--db", db, "status", "--format", "yaml"]).status == 64)
         let notSQLite = try tmp.write("notes.txt", "hello\n")
         let broken = try runGDArchive(["--db", notSQLite, "status"])
-        #expect(broken.status == 1)
+        #expect(broken.status == 76)
         #expect(broken.stderr.contains("is not an SQLite database"))
         let missing = try runGDArchive(["--db", tmp.path("absent.sqlite"), "status"])
-        #expect(missing.status == 1)
+        #expect(missing.status == 66)
         #expect(missing.stderr.contains("no archive at"))
         #expect(!FileManager.default.fileExists(atPath: tmp.path("absent.sqlite")))
     }

@@ -157,7 +157,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         #expect(query.status == 0)
         #expect(try FileManager.default.attributesOfItem(atPath: tmp.path("copy.sqlite"))[.posixPermissions] as? Int == 0o600)
         #expect(try runGDArchive(["--db", tmp.path("copy.sqlite"), "check"]).status == 0)
-        #expect(try runGDArchive(["--db", db, "backup", tmp.path("copy.sqlite")]).status == 1)  // never overwrites
+        #expect(try runGDArchive(["--db", db, "backup", tmp.path("copy.sqlite")]).status == 73)  // never overwrites
     }
 }
 

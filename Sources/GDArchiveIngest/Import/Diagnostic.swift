@@ -24,10 +24,25 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The diagnostic as one line, with control characters made visible (`\u{1b}`), so that
+    /// text taken from a finding can never drive the terminal.
     public var description: String {
-        var location = path
+        var location = Self.visible(path)
         if let line { location += ":\(line)" }
         if let line = line, line > 0, let column { location += ":\(column)" }
-        return "\(location): \(severity.rawValue): \(message)"
+        return "\(location): \(severity.rawValue): \(Self.visible(message))"
+    }
+
+    static func visible(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80..<0xA0).contains($0.value) }) else { return s }
+        var out = ""
+        for scalar in s.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xA0).contains(scalar.value) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

@@ -58,9 +58,8 @@ extension GDArchiveCommand {
             let lock: ArchiveLock
             do {
                 lock = try ArchiveLock.acquire(archivePath: archive.path, waitSeconds: wait, purpose: "import")
-            } catch let error as StoreError {
-                Terminal.err("gdarchive: error: \(error)")
-                throw ExitCode(75)
+            } catch {
+                throw Terminal.fail(error)
             }
             defer { lock.release() }
             StopSignal.install()

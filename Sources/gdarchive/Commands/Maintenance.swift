@@ -72,8 +72,7 @@ extension GDArchiveCommand {
             do {
                 lock = try ArchiveLock.acquire(archivePath: archive.path, waitSeconds: wait, purpose: "prune")
             } catch {
-                Terminal.err("gdarchive: error: \(error)")
-                throw ExitCode(75)
+                throw Terminal.fail(error)
             }
             defer { lock.release() }
             let cutoff = Timestamp.nowMilliseconds() - Self.duration(olderThan)!

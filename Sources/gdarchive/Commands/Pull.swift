@@ -66,8 +66,7 @@ extension GDArchiveCommand {
             do {
                 lock = try ArchiveLock.acquire(archivePath: archive.path, waitSeconds: wait, purpose: "pull")
             } catch {
-                Terminal.err("gdarchive: error: \(error)")
-                throw ExitCode(75)
+                throw Terminal.fail(error)
             }
             defer { lock.release() }
             var options = PullOptions()

@@ -1,0 +1,148 @@
+import Foundation
+import GDArchiveTestSupport
+import GRDB
+import Testing
+
+@Suite(.serialized) struct ArchiveFaultTests {
+    /// Runs the binary as the unprivileged user `nobody` (root ignores file permissions).
+    func runAsNobody(_ arguments: [String]) throws -> CommandResult? {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Paths.binary.path] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = "/tmp"
+        env.removeValue(forKey: "GDARCHIVE_DB")
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func aReadOnlyArchiveOrFolderIsRefusedAndLeftAlone() throws {
+        let tmp = try TemporaryDirectory()
+        chmod(tmp.url.path, 0o755)
+        let db = tmp.path("a.sqlite")
+        #expect(try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")]).status == 0)
+        let input = try tmp.copyFixture("scenarios/findings-page-pretty.json")
+        chmod(input, 0o644)
+        chmod(db, 0o644)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        guard let result = try runAsNobody(["--db", db, "import", input]) else {
+            print("skipped: needs root and setpriv to act as an unprivileged user")
+            return
+        }
+        #expect(result.status == 73, "\(result.stderr)")
+        #expect(result.stderr.contains("cannot be written"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        // A new archive in a folder nobody may write in.
+        let denied = try #require(try runAsNobody(["--db", tmp.path("new.sqlite"), "import", input]))
+        #expect(denied.status == 73)
+        #expect(denied.stderr.contains("cannot create the archive"))
+        // An archive others may read gets a warning (findings describe weak spots).
+        let status = try runGDArchive(["--db", db, "status", "--format", "json"])
+        #expect(status.status == 0)
+        #expect(status.stderr.contains("is readable by other users (mode 644)"))
+    }
+
+    @Test func anArchiveLockedByAnotherProgramGetsItsOwnMessage() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        #expect(try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")]).status == 0)
+        // Another program takes SQLite's write lock and keeps it.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            time.sleep(30)
+            """, db]
+        let out = Pipe()
+        holder.standardOutput = out
+        try holder.run()
+        defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }  // SIGKILL: children of the test runner may have SIGTERM blocked
+        _ = out.fileHandleForReading.availableData  // "locked"
+        let result = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/findings-page-pretty.json")],
+                                      environment: ["GDARCHIVE_BUSY_TIMEOUT": "1"])
+        #expect(result.status == 75)
+        #expect(result.stderr.contains("locked by another program (not a gdarchive import)"))
+    }
+
+    @Test func aNewerOrTamperedArchiveIsRefusedUnchanged() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        #expect(try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")]).status == 0)
+        let queue = try DatabaseQueue(path: db)
+        try queue.write { db in try db.execute(sql: "INSERT INTO schema_migrations VALUES (99, 'future', 'x', '2030-01-01')") }
+        try queue.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        for arguments in [["status"], ["import", try tmp.copyFixture("scenarios/findings-page-pretty.json")], ["query"]] {
+            let result = try runGDArchive(["--db", db] + arguments)
+            #expect(result.status == 76)
+            #expect(result.stderr.contains("was written by a newer gdarchive"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+    }
+}
+
+@Suite(.serialized) struct ConcurrentAccessTests {
+    @Test func readersSeeConsistentSnapshotsDuringAnImport() throws {
+        let tmp = try TemporaryDirectory()
+        let tree = tmp.url.appendingPathComponent("exports")
+        try FindingGenerator(seed: 21).writeExportTree(at: tree, files: 40, findingsPerFile: 300)
+        let db = tmp.path("a.sqlite")
+        let process = makeProcess(["--db", db, "import", "--quiet", tree.path])
+        try process.run()
+        var snapshots = 0
+        var config = Configuration()
+        config.readonly = true
+        while process.isRunning {
+            guard FileManager.default.fileExists(atPath: db), let queue = try? DatabaseQueue(path: db, configuration: config) else { usleep(2000); continue }
+            // Within one read transaction, every counter agrees with every other.
+            let row = try? queue.read { db in
+                try Row.fetchOne(db, sql: """
+                    SELECT (SELECT count(*) FROM versions) AS versions,
+                           (SELECT coalesce(sum(version_count), 0) FROM findings) AS counted,
+                           (SELECT coalesce(sum(new_versions), 0) FROM import_runs) AS reported,
+                           (SELECT count(DISTINCT version_id) FROM sightings) AS seen
+                    """)
+            }
+            if let row {
+                let versions: Int = row["versions"]
+                #expect(versions == row["counted"] as Int)
+                #expect(versions == row["reported"] as Int)
+                #expect(versions == row["seen"] as Int)
+                if versions > 0 { snapshots += 1 }
+            }
+            usleep(5000)
+        }
+        #expect(process.terminationStatus == 0)
+        #expect(snapshots > 3, "too few snapshots taken mid-import")
+    }
+
+    @Test func twoImportsStartedTogetherNeverDoubleStore() throws {
+        let tmp = try TemporaryDirectory()
+        let tree = tmp.url.appendingPathComponent("exports")
+        try FindingGenerator(seed: 22).writeExportTree(at: tree, files: 16, findingsPerFile: 200)
+        let db = tmp.path("a.sqlite")
+        let a = makeProcess(["--db", db, "import", "--quiet", "--wait", "120", tree.path])
+        let b = makeProcess(["--db", db, "import", "--quiet", "--wait", "120", tree.path])
+        try a.run()
+        try b.run()
+        a.waitUntilExit()
+        b.waitUntilExit()
+        #expect(a.terminationStatus == 0 && b.terminationStatus == 0)
+        let clean = tmp.path("clean.sqlite")
+        #expect(try runGDArchive(["--db", clean, "import", "--quiet", tree.path]).status == 0)
+        let sql = "SELECT hex(hash) FROM versions ORDER BY 1"
+        #expect(try runGDArchive(["--db", db, "sql", sql]).stdout == runGDArchive(["--db", clean, "sql", sql]).stdout)
+        #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+    }
+}
