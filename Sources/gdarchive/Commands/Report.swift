@@ -15,7 +15,7 @@ extension GDArchiveCommand {
                 increase, a decrease counts in full as a reset; in `by` and `summary` the latest \
                 counts summed). Every report takes the same FILTER as `gdarchive query`.
                 """,
-            subcommands: [Summary.self, By.self, Timeline.self])
+            subcommands: [Summary.self, By.self, Timeline.self, HTML.self])
 
         @OptionGroup var globals: GlobalOptions
 
@@ -122,4 +122,47 @@ extension GDArchiveCommand.Report {
             }
         }
     }
+}
+
+extension GDArchiveCommand.Report {
+    struct HTML: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "html",
+            abstract: "One self-contained HTML file: totals, a severity timeline, top lists and every finding with its history.",
+            discussion: "No network: inline CSS and SVG, a few lines of JavaScript for sorting (the page reads fine without it). Every value from a finding is HTML-escaped. The file is created with mode 0600.")
+
+        @OptionGroup var globals: GlobalOptions
+        @OptionGroup var scope: ScopeOptions
+        @Argument(help: "A filter, as for `gdarchive query`.") var filter: String?
+        @Option(help: ArgumentHelp("hour, day, week or month.", valueName: "size")) var bucket: Bucket = .week
+        @Option(help: ArgumentHelp("The time zone buckets are computed in.", valueName: "zone")) var tz: String = "UTC"
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the page here (default: standard output).", valueName: "file")) var output: String?
+
+        func validate() throws {
+            if TimeZone(identifier: tz) == nil {
+                throw ValidationError("unknown time zone '\(tz)'; use an IANA name such as UTC or Europe/Amsterdam")
+            }
+        }
+
+        func run() throws {
+            try GDArchiveCommand.Report.run(globals) { archive in
+                let html = try HTMLReport.render(scope: scope.scope(filter: filter), bucket: bucket, measure: scope.measure,
+                                                 timeZone: TimeZone(identifier: tz)!, on: archive)
+                guard let output else { return html }
+                let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+                guard fd >= 0 else {
+                    throw ReportFileError(description: "cannot write \(output): \(String(cString: strerror(errno)))")
+                }
+                defer { close(fd) }
+                let handle = FileHandle(fileDescriptor: fd)
+                try handle.write(contentsOf: Data(html.utf8))
+                Terminal.err("report: wrote \(output) (\(RowRenderer.groupThousands(Int64(html.utf8.count))) bytes)")
+                return ""
+            }
+        }
+    }
+}
+
+struct ReportFileError: Error, CustomStringConvertible {
+    var description: String
 }
