@@ -84,7 +84,13 @@ public struct FindingGenerator: Sendable {
             resource = #""instanceDetails":{"availabilityZone":"\#(region)a","imageId":"ami-\#(n % 17)","instanceId":"i-\#(String(mix(n, 9) % 0xffffffff, radix: 16))","instanceState":"running","instanceType":"t3.medium","launchTime":"2024-11-02T10:00:00.000Z","networkInterfaces":[{"ipv6Addresses":[],"privateIpAddress":"10.0.0.\#(n % 250)","publicIp":"203.0.113.\#(n % 250)","securityGroups":[{"groupId":"sg-1","groupName":"web"}],"subnetId":"subnet-1","vpcId":"vpc-1"}],"platform":null,"productCodes":[],"tags":[{"key":"Name","value":"web-\#(n)"}]}"#
         }
         let role = kind.action == nil ? "" : #""resourceRole":"TARGET","#
-        return #"{"accountId":"\#(account)","arn":"arn:aws:guardduty:\#(region):\#(account):detector/12abc/finding/\#(id)","createdAt":"\#(created)","description":"Generated finding \#(n) version \#(v).","id":"\#(id)","partition":"aws","region":"\#(region)","resource":{\#(resource),"resourceType":"\#(kind.resource)"},"schemaVersion":"2.0","service":{\#(action)"additionalInfo":{"type":"default","value":"{}"},"archived":false,"count":\#(count),"detectorId":"12abc","eventFirstSeen":"\#(created)","eventLastSeen":"\#(updated)",\#(role)"serviceName":"guardduty"},"severity":\#(severity),"title":"\#(kind.type) on \#(kind.resource) \#(n)","type":"\#(kind.type)","updatedAt":"\#(updated)"}"#
+        let sentences = 1 + Int(mix(n, 11) % 8)
+        let description = (0..<sentences).map { i in
+            "Activity \(i) for finding \(n): a principal or host behaved in a way GuardDuty associates with \(kind.type)."
+        }.joined(separator: " ")
+        let threats = (0..<(1 + Int(mix(n, 12) % 4))).map { #""ThreatName\#(n % 37)-\#($0)""# }.joined(separator: ",")
+        let evidence = #""evidence":{"threatIntelligenceDetails":[{"threatListName":"ProofPoint","threatNames":[\#(threats)]}]},"#
+        return #"{"accountId":"\#(account)","arn":"arn:aws:guardduty:\#(region):\#(account):detector/12abc/finding/\#(id)","createdAt":"\#(created)","description":"Generated finding \#(n) version \#(v). \#(description)","id":"\#(id)","partition":"aws","region":"\#(region)","resource":{\#(resource),"resourceType":"\#(kind.resource)"},"schemaVersion":"2.0","service":{\#(action)"additionalInfo":{"type":"default","value":"{\"threatListName\":\"ProofPoint\"}","threatListName":"ProofPoint"},\#(evidence)"featureName":"\#(kind.action == nil ? "RuntimeMonitoring" : "FlowLogs")","archived":false,"count":\#(count),"detectorId":"12abc","eventFirstSeen":"\#(created)","eventLastSeen":"\#(updated)",\#(role)"serviceName":"guardduty"},"severity":\#(severity),"title":"\#(kind.type) on \#(kind.resource) \#(n)","type":"\#(kind.type)","updatedAt":"\#(updated)"}"#
     }
 
     private func iso(_ seconds: Int64) -> String {
@@ -113,5 +119,71 @@ public struct FindingGenerator: Sendable {
             let name = String(format: "%016llx", mix(f, 10)) + ".jsonl.gz"
             try Data(Gzip.compress(Array(text.utf8))).write(to: folder.appendingPathComponent(name))
         }
+    }
+
+    /// What ``writeCorpus(at:findings:meanVersions:targetFiles:accounts:regions:)`` wrote.
+    public struct CorpusStats: Codable, Sendable {
+        public var files = 0
+        public var versions = 0
+        public var findings = 0
+        /// Bytes of JSON lines (decompressed) and of the gzip files.
+        public var jsonBytes = 0
+        public var gzipBytes = 0
+    }
+
+    /// Writes a realistic export tree: `findings` findings spread over `accounts` × `regions`,
+    /// each with 1 … 2·`meanVersions`−1 versions (count growing, updatedAt advancing 6–24 h per
+    /// version) over 2025, one folder per day as in `AWSLogs/<account>/GuardDuty/<region>/YYYY/MM/DD/`,
+    /// split into about `targetFiles` gzip JSON-lines files.
+    public func writeCorpus(at root: URL, findings: Int, meanVersions: Int, targetFiles: Int,
+                            accounts: Int = 1, regions: Int = 1) throws -> CorpusStats {
+        let accountIDs = (0..<accounts).map { String(111_122_223_333 + $0 * 111_111) }
+        let regionNames = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-west-2", "sa-east-1"].prefix(max(1, regions))
+        struct Event { var finding: Int32; var version: Int32; var day: Int32; var group: Int32 }
+        var events: [Event] = []
+        let base: Int64 = 1_735_689_600  // 2025-01-01
+        for n in 0..<findings {
+            let versions = 1 + Int(mix(n, 20) % UInt64(max(1, 2 * meanVersions - 1)))
+            let start = base + Int64(mix(n, 5) % 31_536_000)
+            let group = Int32(n % (accounts * regionNames.count))
+            for v in 1...versions {
+                let t = start + Int64(v - 1) * 3600
+                let day = Int32(min(364, (t - base) / 86_400))
+                events.append(Event(finding: Int32(n), version: Int32(v), day: day, group: group))
+            }
+        }
+        events.sort { ($0.group, $0.day, $0.finding, $0.version) < ($1.group, $1.day, $1.finding, $1.version) }
+        let perFile = max(1, (events.count + targetFiles - 1) / max(1, targetFiles))
+        var stats = CorpusStats()
+        stats.findings = findings
+        stats.versions = events.count
+        var i = 0
+        var fileNumber = 0
+        while i < events.count {
+            let first = events[i]
+            var j = i
+            var text = ""
+            let account = accountIDs[Int(first.group) % accounts]
+            let region = String(regionNames[Int(first.group) / accounts])
+            while j < events.count && j - i < perFile && events[j].group == first.group && events[j].day == first.day {
+                text += finding(number: Int(events[j].finding), version: Int(events[j].version), account: account, region: region) + "\n"
+                j += 1
+            }
+            let date = Date(timeIntervalSince1970: TimeInterval(base + Int64(first.day) * 86_400))
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let c = calendar.dateComponents([.year, .month, .day], from: date)
+            let folder = root.appendingPathComponent(String(format: "AWSLogs/%@/GuardDuty/%@/%04d/%02d/%02d", account, region, c.year!, c.month!, c.day!))
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let bytes = Array(text.utf8)
+            let gz = Gzip.compress(bytes)
+            try Data(gz).write(to: folder.appendingPathComponent(String(format: "%016llx", mix(fileNumber, 30)) + ".jsonl.gz"))
+            stats.files += 1
+            stats.jsonBytes += bytes.count
+            stats.gzipBytes += gz.count
+            fileNumber += 1
+            i = j
+        }
+        return stats
     }
 }

@@ -251,16 +251,27 @@ public final class Importer {
                 if fd < 0 {
                     try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "cannot open: \(String(cString: strerror(errno)))", excerpt: nil)
                 } else {
+                    // Reading, parsing and hashing run on a second thread while this one writes.
+                    let queue = ItemQueue()
+                    Producer.start(fd: fd, ownsDescriptor: displayPath != "-", hashing: info != nil, into: queue)
                     do {
-                        let chunks = try ChunkReader(fileDescriptor: fd, ownsDescriptor: displayPath != "-", hashing: info != nil)
-                        let reader = RecordReader(chunks: chunks)
-                        while let raw = try reader.next() { try session.handle(raw) }
-                        if reader.linesRead == 0 && session.counts.records == 0 && session.counts.errors == 0 {
-                            diagnostics(Diagnostic(severity: .warning, path: displayPath, message: "empty input; nothing to import"))
+                        while let batch = queue.take() {
+                            for item in batch {
+                                switch item {
+                                case .contentHash(let hash): contentHash = hash
+                                case .emptyInput:
+                                    diagnostics(Diagnostic(severity: .warning, path: displayPath, message: "empty input; nothing to import"))
+                                case .readFailure(let reason):
+                                    try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "read failed: \(reason); the records before the failure were kept", excerpt: nil)
+                                default:
+                                    try session.apply(item)
+                                }
+                            }
                         }
-                        contentHash = try chunks.finishHashing()
-                    } catch let error as POSIXError {
-                        try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "read failed: \(String(cString: strerror(error.code.rawValue))); the records before the failure were kept", excerpt: nil)
+                    } catch {
+                        queue.cancel()
+                        queue.waitUntilClosed()
+                        throw error
                     }
                 }
                 if session.counts.errors > session.printedErrors {
@@ -294,49 +305,25 @@ private struct FileSession {
     var printedErrors = 0
     static let printLimit = 20
 
-    mutating func handle(_ raw: RawRecord) throws {
-        switch raw {
-        case .value(let line, let bytes):
-            let value: JSONValue
-            do {
-                value = try JSONParser.parse(bytes)
-            } catch {
-                let (l, c) = Self.position(of: error.offset, in: bytes, startLine: line)
-                counts.records += 1
-                try reject(line: line, recordIndex: 0, kind: "bad-json", message: "invalid JSON: \(error.message)",
-                           excerpt: bytes, reportLine: l, reportColumn: c)
-                return
-            }
-            let items = RecordClassifier.classify(value)
-            let several = items.count > 1
-            for item in items {
-                counts.records += 1
-                switch item {
-                case .finding(let wire, let index):
-                    do {
-                        let record = try FindingExtractor.record(from: wire)
-                        switch try writer.store(record, file: file, line: line, recordIndex: index) {
-                        case .newFinding: counts.newFindings += 1; counts.newVersions += 1
-                        case .newVersion: counts.newVersions += 1
-                        case .known: counts.knownVersions += 1
-                        }
-                    } catch let rejected as RejectedFinding {
-                        try reject(line: line, recordIndex: index, kind: rejected.kind,
-                                   message: (several ? "record \(index + 1): " : "") + rejected.message, excerpt: bytes)
-                    }
-                case .skipped(let index, let reason):
-                    counts.skipped += 1
-                    diagnostics(Diagnostic(severity: .note, path: displayPath, line: line,
-                                           message: (several ? "record \(index + 1): " : "") + "skipped: " + reason))
-                case .rejected(let index, let kind, let message):
-                    try reject(line: line, recordIndex: index, kind: kind, message: (several ? "record \(index + 1): " : "") + message, excerpt: bytes)
-                }
-            }
-        case .invalid(let line, let message, let excerpt):
+    /// Stores one parsed item (on the writing thread, inside the file's transaction).
+    mutating func apply(_ item: ParsedItem) throws {
+        switch item {
+        case .version(let record, let line, let index):
             counts.records += 1
-            try reject(line: line, recordIndex: 0, kind: "bad-json", message: "invalid JSON: " + message, excerpt: excerpt)
-        case .damage(let line, let message):
-            try reject(line: line, recordIndex: 0, kind: "damaged-input", message: message, excerpt: nil)
+            switch try writer.store(record, file: file, line: line, recordIndex: index) {
+            case .newFinding: counts.newFindings += 1; counts.newVersions += 1
+            case .newVersion: counts.newVersions += 1
+            case .known: counts.knownVersions += 1
+            }
+        case .rejected(let line, let index, let kind, let message, let excerpt, let reportLine, let reportColumn, let isRecord):
+            if isRecord { counts.records += 1 }
+            try reject(line: line, recordIndex: index, kind: kind, message: message, excerpt: excerpt, reportLine: reportLine, reportColumn: reportColumn)
+        case .skipped(let line, let message):
+            counts.records += 1
+            counts.skipped += 1
+            diagnostics(Diagnostic(severity: .note, path: displayPath, line: line, message: message))
+        case .readFailure, .emptyInput, .contentHash:
+            break
         }
     }
 
@@ -352,14 +339,4 @@ private struct FileSession {
         try writer.recordError(file: file, line: line, recordIndex: recordIndex, kind: kind, message: message, excerpt: text)
     }
 
-    /// Line and column (1-based, in bytes) of `offset` inside a text that starts at `startLine`.
-    static func position(of offset: Int, in bytes: [UInt8], startLine: Int) -> (Int, Int) {
-        var line = startLine
-        var lineStart = 0
-        for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A {
-            line += 1
-            lineStart = i + 1
-        }
-        return (line, offset - lineStart + 1)
-    }
 }

@@ -1,0 +1,173 @@
+import Foundation
+import GDArchiveJSON
+import GDArchiveStore
+
+/// One result of reading an input, ready for the writer: parsing, recognising, canonical JSON,
+/// hashing and indicator extraction all happen before it (on the reading thread).
+enum ParsedItem: Sendable {
+    case version(VersionRecord, line: Int, index: Int)
+    case rejected(line: Int, index: Int, kind: String, message: String, excerpt: [UInt8]?, reportLine: Int?, reportColumn: Int?, isRecord: Bool)
+    case skipped(line: Int, message: String)
+    case readFailure(String)
+    case emptyInput
+    case contentHash(String?)
+}
+
+/// A bounded queue of item batches between the reading thread and the writing thread, so that
+/// memory stays bounded while both cores work.
+final class ItemQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var batches: [[ParsedItem]] = []
+    private var closed = false
+    private var cancelled = false
+    private let capacity: Int
+
+    init(capacity: Int = 8) {
+        self.capacity = capacity
+    }
+
+    /// Adds a batch; false if the consumer gave up (the producer should stop).
+    func put(_ batch: [ParsedItem]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        batches.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next batch, or nil once the producer closed the queue and it is empty.
+    func take() -> [ParsedItem]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !closed { condition.wait() }
+        if batches.isEmpty { return nil }
+        let batch = batches.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The consumer stops: wakes and stops the producer.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        batches.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until the producer has closed the queue (after a cancel, so its descriptor is closed).
+    func waitUntilClosed() {
+        condition.lock()
+        while !closed { condition.wait() }
+        condition.unlock()
+    }
+}
+
+enum Producer {
+    /// Reads `fd` to the end on a new thread, pushing parsed items in batches.
+    static func start(fd: Int32, ownsDescriptor: Bool, hashing: Bool, into queue: ItemQueue) {
+        Thread.detachNewThread {
+            run(fd: fd, ownsDescriptor: ownsDescriptor, hashing: hashing, into: queue)
+            queue.close()
+        }
+    }
+
+    static func run(fd: Int32, ownsDescriptor: Bool, hashing: Bool, into queue: ItemQueue) {
+        var batch: [ParsedItem] = []
+        batch.reserveCapacity(64)
+        func flush() -> Bool {
+            guard !batch.isEmpty else { return true }
+            defer { batch.removeAll(keepingCapacity: true) }
+            return queue.put(batch)
+        }
+        let chunks: ChunkReader
+        do {
+            chunks = try ChunkReader(fileDescriptor: fd, ownsDescriptor: ownsDescriptor, hashing: hashing)
+        } catch {
+            if ownsDescriptor { close(fd) }
+            _ = queue.put([.readFailure(describe(error))])
+            return
+        }
+        let reader = RecordReader(chunks: chunks)
+        var produced = 0
+        do {
+            while let raw = try reader.next() {
+                let items = parse(raw)
+                produced += items.count
+                batch.append(contentsOf: items)
+                if batch.count >= 64 && !flush() { return }
+            }
+            if reader.linesRead == 0 && produced == 0 { batch.append(.emptyInput) }
+            batch.append(.contentHash(try chunks.finishHashing()))
+        } catch {
+            batch.append(.readFailure(describe(error)))
+        }
+        _ = flush()
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        return "\(error)"
+    }
+
+    /// Everything that can be done with one JSON text without the archive.
+    static func parse(_ raw: RawRecord) -> [ParsedItem] {
+        switch raw {
+        case .value(let line, let bytes):
+            let value: JSONValue
+            do {
+                value = try JSONParser.parse(bytes)
+            } catch {
+                let (l, c) = position(of: error.offset, in: bytes, startLine: line)
+                return [.rejected(line: line, index: 0, kind: "bad-json", message: "invalid JSON: \(error.message)", excerpt: Array(bytes.prefix(200)),
+                                  reportLine: l, reportColumn: c, isRecord: true)]
+            }
+            let classified = RecordClassifier.classify(value)
+            let several = classified.count > 1
+            let excerpt = Array(bytes.prefix(200))
+            return classified.map { item -> ParsedItem in
+                switch item {
+                case .finding(let wire, let index):
+                    do {
+                        return .version(try FindingExtractor.record(from: wire), line: line, index: index)
+                    } catch let error as RejectedFinding {
+                        return .rejected(line: line, index: index, kind: error.kind, message: (several ? "record \(index + 1): " : "") + error.message,
+                                         excerpt: excerpt, reportLine: nil, reportColumn: nil, isRecord: true)
+                    } catch {
+                        return .rejected(line: line, index: index, kind: "not-a-finding", message: "\(error)", excerpt: excerpt,
+                                         reportLine: nil, reportColumn: nil, isRecord: true)
+                    }
+                case .skipped(let index, let reason):
+                    return .skipped(line: line, message: (several ? "record \(index + 1): " : "") + "skipped: " + reason)
+                case .rejected(let index, let kind, let message):
+                    return .rejected(line: line, index: index, kind: kind, message: (several ? "record \(index + 1): " : "") + message,
+                                     excerpt: excerpt, reportLine: nil, reportColumn: nil, isRecord: true)
+                }
+            }
+        case .invalid(let line, let message, let excerpt):
+            return [.rejected(line: line, index: 0, kind: "bad-json", message: "invalid JSON: " + message, excerpt: excerpt, reportLine: nil, reportColumn: nil, isRecord: true)]
+        case .damage(let line, let message):
+            return [.rejected(line: line, index: 0, kind: "damaged-input", message: message, excerpt: nil, reportLine: nil, reportColumn: nil, isRecord: false)]
+        }
+    }
+
+    /// Line and column (1-based, in bytes) of `offset` inside a text that starts at `startLine`.
+    static func position(of offset: Int, in bytes: [UInt8], startLine: Int) -> (Int, Int) {
+        var line = startLine
+        var lineStart = 0
+        for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        return (line, offset - lineStart + 1)
+    }
+}
