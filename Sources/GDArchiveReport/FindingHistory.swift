@@ -42,7 +42,8 @@ public struct FindingHistory: Sendable {
             let findings = try Row.fetchAll(db, sql: "SELECT finding_key, account_id, region, id, latest_version_id FROM findings WHERE id = ? ORDER BY account_id, region", arguments: [id])
             return try findings.map { finding in
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT v.version_id, v.updated_at, v.count, v.last_seen, v.severity, v.archived, v.body,
+                    SELECT v.version_id, v.updated_at, v.count, v.last_seen, v.severity, v.archived,
+                           (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id) AS body,
                            (SELECT s.path || ':' || g.line FROM sightings g JOIN source_files s ON s.id = g.file_id
                             WHERE g.version_id = v.version_id ORDER BY g.import_run_id, g.file_id, g.line LIMIT 1) AS first_seen_in
                     FROM versions v WHERE v.finding_key = ?

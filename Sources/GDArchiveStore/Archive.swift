@@ -62,6 +62,15 @@ public final class Archive: Sendable {
         if !FileManager.default.fileExists(atPath: path) {
             guard mode == .create else { throw StoreError.archiveMissing(path: path) }
             try createEmptyFile(at: path)
+            // 16 KiB pages hold several finding bodies each (4 KiB pages hold one and waste
+            // the rest); the page size must be set before the first table, so the ledger is
+            // created here, before WAL mode is switched on.
+            let initial = try DatabaseQueue(path: path)
+            try initial.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA page_size = 16384")
+                try db.execute(sql: ledgerSQL)
+            }
+            try initial.close()
         }
         var config = Configuration()
         config.journalMode = .wal
@@ -125,6 +134,16 @@ public final class Archive: Sendable {
     }
 
     /// Applies the pending migrations of ``Migration/all`` after checking the ledger.
+    /// The migration ledger: gdarchive's own bookkeeping, outside `Migrations/`.
+    static let ledgerSQL = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            checksum   TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )
+        """
+
     /// Checks the ledger against the migrations this binary knows; returns the applied versions
     /// (nil for an empty database without a ledger).
     static func validateLedger(_ db: Database, path: String, migrations: [Migration] = Migration.all) throws -> Set<Int>? {
@@ -150,14 +169,7 @@ public final class Archive: Sendable {
     static func migrate(_ db: Database, path: String, migrations: [Migration] = Migration.all) throws {
         let validated = try validateLedger(db, path: path, migrations: migrations)
         if validated == nil {
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version    INTEGER PRIMARY KEY,
-                    name       TEXT NOT NULL,
-                    checksum   TEXT NOT NULL,
-                    applied_at TEXT NOT NULL
-                )
-                """)
+            try db.execute(sql: ledgerSQL)
         }
         let done = validated ?? []
         for migration in migrations where !done.contains(migration.version) {

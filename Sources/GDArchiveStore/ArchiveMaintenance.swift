@@ -73,13 +73,13 @@ extension Archive {
                 "an indicator (\($0["kind"] as String)) points at missing version \($0["version_id"] as Int64)"
             }
             var badHashes = 0
-            let cursor = try Row.fetchCursor(db, sql: "SELECT version_id, hash, body FROM versions")
+            let cursor = try Row.fetchCursor(db, sql: "SELECT v.version_id, v.hash, b.body FROM versions v LEFT JOIN version_bodies b ON b.version_id = v.version_id")
             while let row = try cursor.next() {
-                let body: String = row["body"]
+                let body: String? = row["body"]
                 let hash: Data = row["hash"]
-                if Array(hash) != SHA256.hash(Array(body.utf8)) {
+                if body == nil || Array(hash) != SHA256.hash(Array(body!.utf8)) {
                     badHashes += 1
-                    if badHashes <= 20 { problems.append("version \(row["version_id"] as Int64): its body does not match its SHA-256 (altered after it was stored?)") }
+                    if badHashes <= 20 { problems.append("version \(row["version_id"] as Int64): its body is missing or does not match its SHA-256 (altered after it was stored?)") }
                 }
             }
             let findings = try Int.fetchOne(db, sql: "SELECT count(*) FROM findings") ?? 0
@@ -108,6 +108,7 @@ extension Archive {
                 try db.execute(sql: "CREATE TEMP TABLE doomed AS \(selection)", arguments: [cutoffText])
                 try db.execute(sql: "DELETE FROM indicators WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM sightings WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
+                try db.execute(sql: "DELETE FROM version_bodies WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
                 try db.execute(sql: "DELETE FROM findings WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
                 try db.execute(sql: "DROP TABLE temp.doomed")

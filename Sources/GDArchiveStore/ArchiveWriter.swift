@@ -140,17 +140,17 @@ public struct ArchiveWriter {
             INSERT INTO versions (finding_key, hash, import_run_id, id, arn, account_id, region,
                 partition, type, title, severity, severity_label, confidence, created_at,
                 updated_at, first_seen, last_seen, count, archived, sample, resource_type,
-                resource_role, action_type, detector_id, feature_name, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                resource_role, action_type, detector_id, feature_name)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 findingKey, hash, runID, record.id, record.arn, record.accountId, record.region,
                 record.partition, record.type, record.title, record.severity, record.severityLabel,
                 record.confidence, record.createdAt, record.updatedAt, record.firstSeen,
                 record.lastSeen, record.count, record.archived, record.sample, record.resourceType,
                 record.resourceRole, record.actionType, record.detectorId, record.featureName,
-                record.body,
             ])
         let versionID = db.lastInsertedRowID
+        try db.cachedStatement(sql: "INSERT INTO version_bodies (version_id, body) VALUES (?, ?)").execute(arguments: [versionID, record.body])
         try insertIndicators(record.indicators, version: versionID)
         let becomesLatest: Bool
         if let finding {

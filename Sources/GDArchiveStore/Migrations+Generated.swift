@@ -45,11 +45,11 @@ CREATE TABLE findings (
     UNIQUE (account_id, region, id)
 );
 
--- A version: one distinct content of a finding, stored once, in canonical wire form.
+-- A version: one distinct content of a finding, stored once. Its JSON is in version_bodies.
 CREATE TABLE versions (
     version_id     INTEGER PRIMARY KEY,
     finding_key    INTEGER NOT NULL REFERENCES findings(finding_key),
-    hash           BLOB    NOT NULL UNIQUE,      -- SHA-256 of body
+    hash           BLOB    NOT NULL UNIQUE,      -- SHA-256 of its body
     import_run_id  INTEGER NOT NULL REFERENCES import_runs(id),  -- the run that first stored it
     id             TEXT    NOT NULL,
     arn            TEXT,
@@ -72,14 +72,20 @@ CREATE TABLE versions (
     resource_role  TEXT,
     action_type    TEXT,
     detector_id    TEXT,
-    feature_name   TEXT,
-    body           TEXT    NOT NULL              -- the finding JSON (canonical wire form)
+    feature_name   TEXT
 );
 CREATE INDEX versions_finding ON versions (finding_key, updated_at);
 CREATE INDEX versions_updated_at ON versions (updated_at);
 CREATE INDEX versions_type ON versions (type);
 CREATE INDEX versions_resource_type ON versions (resource_type, severity);
 CREATE INDEX versions_severity ON versions (severity);
+
+-- The finding JSON of every version, in canonical wire form. Kept apart from `versions` so
+-- that the indexed columns stay small and dense (scans are fast) and bodies pack tightly.
+CREATE TABLE version_bodies (
+    version_id INTEGER PRIMARY KEY REFERENCES versions(version_id),
+    body       TEXT    NOT NULL
+);
 
 -- Provenance: every place a version was seen. `line` is the line where the record's JSON
 -- value starts; `record_index` is its position inside that value (0 for a lone finding).
@@ -113,9 +119,10 @@ CREATE VIEW finding_versions AS
 SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
        v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
        v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
-       v.resource_role, v.action_type, v.detector_id, v.feature_name, v.body,
+       v.resource_role, v.action_type, v.detector_id, v.feature_name, b.body,
        (v.version_id = f.latest_version_id) AS is_latest
-FROM versions v JOIN findings f ON f.finding_key = v.finding_key;
+FROM versions v JOIN findings f ON f.finding_key = v.finding_key
+LEFT JOIN version_bodies b ON b.version_id = v.version_id;
 
 -- The latest version of every finding: greatest updated_at, then greatest count,
 -- then the one imported last.
@@ -123,9 +130,10 @@ CREATE VIEW latest_findings AS
 SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
        v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
        v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
-       v.resource_role, v.action_type, v.detector_id, v.feature_name, v.body,
+       v.resource_role, v.action_type, v.detector_id, v.feature_name, b.body,
        f.version_count
-FROM findings f JOIN versions v ON v.version_id = f.latest_version_id;
+FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
+LEFT JOIN version_bodies b ON b.version_id = v.version_id;
 
 """#),
         Migration(version: 2, name: "indicators", sql: #"""

@@ -60,12 +60,12 @@ import Testing
         #expect(t.diagnostics.contains { $0.path.hasSuffix("a-fifo") && $0.message.contains("not a regular file") })
         #expect(t.diagnostics.contains { $0.message.contains("symbolic link loop") })
         // Exact numbers and both repeated keys survive.
-        let big = try #require(try t.strings("SELECT body FROM versions WHERE id = 'big'").first)
+        let big = try #require(try t.strings("SELECT body FROM finding_versions WHERE id = 'big'").first)
         #expect(big.contains(#""k":1,"k":2"#) && big.contains(#""n":1e400"#) && big.contains(#""m":1.2345678901234567890123456789e29"#))
         // The body keeps every character; indexed text columns end at a NUL (SQLite's C strings).
         #expect(try t.strings("SELECT title FROM versions WHERE id = 'ansi'") == ["\u{1b}[31mred\u{7}"])
-        #expect(try t.strings("SELECT body FROM versions WHERE id = 'ansi'").first?.contains(#""title":"\u001b[31mred\u0007\u0000""#) == true)
-        #expect(try t.int("SELECT length(body) > 20000000 FROM versions WHERE id = 'huge'") == 1)
+        #expect(try t.strings("SELECT body FROM finding_versions WHERE id = 'ansi'").first?.contains(#""title":"\u001b[31mred\u0007\u0000""#) == true)
+        #expect(try t.int("SELECT length(body) > 20000000 FROM finding_versions WHERE id = 'huge'") == 1)
         // Diagnostics show control characters visibly.
         let ansiLine = Diagnostic(severity: .error, path: "x", line: 1, message: "title \u{1b}[2J").description
         #expect(ansiLine == "x:1: error: title \\u{1b}[2J")
@@ -163,11 +163,11 @@ import Testing
             rejected += summary.counts.errors
         }
         // The untouched lines all landed.
-        #expect(try t.int("SELECT count(*) FROM versions WHERE id IN (SELECT id FROM findings) AND body LIKE '%Generated finding 1_____ version 1.%' OR body LIKE '%Generated finding 2_____ version 1.%'") == 2 * cases)
+        #expect(try t.int("SELECT count(*) FROM finding_versions WHERE id IN (SELECT id FROM findings) AND body LIKE '%Generated finding 1_____ version 1.%' OR body LIKE '%Generated finding 2_____ version 1.%'") == 2 * cases)
         // Every stored version is a whole, valid finding whose hash matches its body.
         let report = try t.archive.check()
         #expect(report.isOK, "\(report.problems.prefix(3))")
-        for body in try t.strings("SELECT body FROM versions") {
+        for body in try t.strings("SELECT body FROM finding_versions") {
             let value = try JSONParser.parse(Array(body.utf8))
             #expect(CanonicalJSON.string(value) == body)
         }

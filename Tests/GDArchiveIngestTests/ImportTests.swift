@@ -100,7 +100,7 @@ final class TestArchive {
         #expect(summary.counts.knownVersions == 2)
         #expect(try t.int("SELECT count(*) FROM sightings") == 3)
         // The stored form is the wire form, whichever channel came first (here: EventBridge).
-        let body = try #require(try t.strings("SELECT body FROM versions").first)
+        let body = try #require(try t.strings("SELECT body FROM finding_versions").first)
         let exported = try String(contentsOfFile: folder + "/s3-export-line.jsonl", encoding: .utf8)
         #expect(body == CanonicalJSON.string(try JSONParser.parse(Array(exported.utf8))))
     }
@@ -184,7 +184,7 @@ final class TestArchive {
         let t = try TestArchive()
         let line = #"{"id":"f","accountId":"1","region":"r","zNew":{"b":[1,2.50,null],"a":"\u00e9"},"service":{"count":2}}"#
         try t.importPaths([try t.tmp.write("one.jsonl", line + "\n")])
-        #expect(try t.strings("SELECT body FROM versions") == [#"{"accountId":"1","id":"f","region":"r","service":{"count":2},"zNew":{"a":"é","b":[1,2.5,null]}}"#])
+        #expect(try t.strings("SELECT body FROM finding_versions") == [#"{"accountId":"1","id":"f","region":"r","service":{"count":2},"zNew":{"a":"é","b":[1,2.5,null]}}"#])
         #expect(try t.strings("SELECT hex(hash) FROM versions") == [SHA256.hex(SHA256.hash(Array(#"{"accountId":"1","id":"f","region":"r","service":{"count":2},"zNew":{"a":"é","b":[1,2.5,null]}}"#.utf8))).uppercased()])
     }
 
@@ -228,12 +228,12 @@ final class TestArchive {
         // The PascalCase CLI output is stored in wire form with its columns.
         let cli = try t.strings("SELECT type || ' ' || resource_type || ' ' || action_type || ' ' || count || ' ' || updated_at FROM versions WHERE id = '1ab92989eaf0e742df4a014d5example'")
         #expect(cli == ["Recon:IAMUser/UserPermissions AccessKey AWS_API_CALL 5 2020-05-26T22:55:21.703Z"])
-        #expect(try t.int("SELECT json_extract(body, '$.resource.accessKeyDetails.userName') = 'testuser' FROM versions WHERE id = '1ab92989eaf0e742df4a014d5example'") == 1)
+        #expect(try t.int("SELECT json_extract(body, '$.resource.accessKeyDetails.userName') = 'testuser' FROM finding_versions WHERE id = '1ab92989eaf0e742df4a014d5example'") == 1)
         // Sample findings are flagged; the sanitized real Runtime Monitoring finding is not.
         #expect(try t.int("SELECT sample FROM versions WHERE id = 'abcd1234'") == 0)
         #expect(try t.int("SELECT count(*) FROM versions WHERE sample = 1") == 13)
         // Epoch floats survive exactly, as exact decimals.
-        #expect(try t.strings("SELECT json_extract(body, '$.service.ebsVolumeScanDetails.scanStartedAt') FROM versions WHERE id = '16f05caa14654697a0725be23b9e1a0f'") == ["1639010703"])
+        #expect(try t.strings("SELECT json_extract(body, '$.service.ebsVolumeScanDetails.scanStartedAt') FROM finding_versions WHERE id = '16f05caa14654697a0725be23b9e1a0f'") == ["1639010703"])
     }
 
     @Test func everySampleFindingSurvivesLosslessly() throws {
@@ -247,7 +247,7 @@ final class TestArchive {
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
             let original = try JSONParser.parse(Array(try Data(contentsOf: folder.appendingPathComponent(name))))
             let id = try #require(original["id"]?.stringValue)
-            let bodies = try t.strings("SELECT body FROM versions WHERE id = ?", [id]).map { try JSONParser.parse(Array($0.utf8)) }
+            let bodies = try t.strings("SELECT body FROM finding_versions WHERE id = ?", [id]).map { try JSONParser.parse(Array($0.utf8)) }
             #expect(bodies.map(CanonicalJSON.string).contains(CanonicalJSON.string(original)), "\(name)")
         }
     }

@@ -125,7 +125,7 @@ func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compi
 @Suite struct InjectionTests {
     static let hostile = [
         "'; DROP TABLE versions; --", "x' OR '1'='1", "a\"b", "/* comment */", "-- comment", "\u{0}NUL\u{0}",
-        "Robert'); DELETE FROM findings; --", "\\", "%_", "\u{1b}[31m", "' UNION SELECT body FROM versions --",
+        "Robert'); DELETE FROM findings; --", "\\", "%_", "\u{1b}[31m", "' UNION SELECT body FROM finding_versions --",
     ]
 
     @Test(arguments: hostile)

@@ -190,7 +190,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         #expect(try runGDArchive(["--db", db, "check"]).status == 0)
         let queue = try DatabaseQueue(path: db)
         try queue.write { db in
-            try db.execute(sql: "UPDATE versions SET body = replace(body, '\"count\":10', '\"count\":11')")
+            try db.execute(sql: "UPDATE version_bodies SET body = replace(body, '\"count\":10', '\"count\":11')")
             // The file lists counts 10, 1, 5: version 3 (count 5) is not the latest.
             try db.execute(sql: "UPDATE findings SET latest_version_id = (SELECT max(version_id) FROM versions)")
         }

@@ -27,7 +27,7 @@ public enum DerivedData {
         var processed = 0
         while true {
             let done = try archive.database.write { db -> Bool in
-                let rows = try Row.fetchAll(db, sql: "SELECT version_id, body FROM versions WHERE version_id > ? ORDER BY version_id LIMIT ?", arguments: [last, batchSize])
+                let rows = try Row.fetchAll(db, sql: "SELECT version_id, body FROM version_bodies WHERE version_id > ? ORDER BY version_id LIMIT ?", arguments: [last, batchSize])
                 guard !rows.isEmpty else { return true }
                 let writer = ArchiveWriter(db: db, runID: 0)
                 for row in rows {

@@ -9,17 +9,19 @@ CREATE VIEW finding_versions AS
 SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
        v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
        v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
-       v.resource_role, v.action_type, v.detector_id, v.feature_name, v.body,
+       v.resource_role, v.action_type, v.detector_id, v.feature_name, b.body,
        (v.version_id = f.latest_version_id) AS is_latest
-FROM versions v JOIN findings f ON f.finding_key = v.finding_key;
+FROM versions v JOIN findings f ON f.finding_key = v.finding_key
+LEFT JOIN version_bodies b ON b.version_id = v.version_id;
 
 CREATE VIEW latest_findings AS
 SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
        v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
        v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
-       v.resource_role, v.action_type, v.detector_id, v.feature_name, v.body,
+       v.resource_role, v.action_type, v.detector_id, v.feature_name, b.body,
        f.version_count
-FROM findings f JOIN versions v ON v.version_id = f.latest_version_id;
+FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
+LEFT JOIN version_bodies b ON b.version_id = v.version_id;
 
 CREATE TABLE derived_state (
     name    TEXT    PRIMARY KEY,
@@ -103,10 +105,15 @@ CREATE TABLE source_files (
     last_run_id   INTEGER NOT NULL REFERENCES import_runs(id)
 , size INTEGER, mtime_ns INTEGER, content_sha256 TEXT);
 
+CREATE TABLE version_bodies (
+    version_id INTEGER PRIMARY KEY REFERENCES versions(version_id),
+    body       TEXT    NOT NULL
+);
+
 CREATE TABLE versions (
     version_id     INTEGER PRIMARY KEY,
     finding_key    INTEGER NOT NULL REFERENCES findings(finding_key),
-    hash           BLOB    NOT NULL UNIQUE,      -- SHA-256 of body
+    hash           BLOB    NOT NULL UNIQUE,      -- SHA-256 of its body
     import_run_id  INTEGER NOT NULL REFERENCES import_runs(id),  -- the run that first stored it
     id             TEXT    NOT NULL,
     arn            TEXT,
@@ -129,8 +136,7 @@ CREATE TABLE versions (
     resource_role  TEXT,
     action_type    TEXT,
     detector_id    TEXT,
-    feature_name   TEXT,
-    body           TEXT    NOT NULL              -- the finding JSON (canonical wire form)
+    feature_name   TEXT
 );
 
 CREATE INDEX indicators_version ON indicators (version_id, kind);
