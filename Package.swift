@@ -59,7 +59,7 @@ let package = Package(
         // MARK: - Test support and tests
         .target(
             name: "GDArchiveTestSupport",
-            dependencies: ["GDArchiveStore", "GDArchiveIngest", "CZlib"]
+            dependencies: ["GDArchiveBasics", "GDArchiveStore", "GDArchiveIngest", "CZlib"]
         ),
         .testTarget(
             name: "GDArchiveStoreTests",

@@ -36,6 +36,7 @@ CREATE TABLE findings (
     version_count     INTEGER NOT NULL,
     UNIQUE (account_id, region, id)
 );
+CREATE INDEX findings_latest ON findings (latest_version_id);
 
 -- A version: one distinct content of a finding, stored once. Its JSON is in version_bodies.
 CREATE TABLE versions (

@@ -154,8 +154,9 @@ public enum FilterCompiler {
                     if values.count == 2 { sql = "\(valueExpression) IN (?, ?)" }
                 }
                 bindings += values
-                let exists = "EXISTS (SELECT 1 FROM indicators i WHERE i.version_id = f.version_id AND \(kindSQL) AND \(sql))"
-                return negated ? "NOT \(exists)" : exists
+                // "Versions that have such an indicator": the (kind, value) key finds them
+                // directly, and each is then a primary-key lookup.
+                return "f.version_id \(negated ? "NOT IN" : "IN") (SELECT i.version_id FROM indicators i WHERE \(kindSQL) AND \(sql))"
             case .path(let segments):
                 bindings.append(.text("$." + segments[0]))
                 bindings.append(.text("$." + segments.joined(separator: ".")))
@@ -172,7 +173,7 @@ public enum FilterCompiler {
             case .indicator(let kinds):
                 bindings += kinds.map { .text($0) }
                 let kindSQL = kinds.count == 1 ? "i.kind = ?" : "i.kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
-                return "\(negated ? "" : "NOT ")EXISTS (SELECT 1 FROM indicators i WHERE i.version_id = f.version_id AND \(kindSQL))"
+                return "f.version_id \(negated ? "IN" : "NOT IN") (SELECT i.version_id FROM indicators i WHERE \(kindSQL))"
             case .path(let segments):
                 bindings.append(.text("$." + segments[0]))
                 bindings.append(.text("$." + segments.joined(separator: ".")))

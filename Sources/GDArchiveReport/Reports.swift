@@ -34,7 +34,8 @@ public struct ReportScope: Sendable {
         self.filter = filter
     }
 
-    var queryRequest: QueryRequest {
+    /// The query these scope options ask for.
+    public var queryRequest: QueryRequest {
         var request = QueryRequest(filter: filter)
         request.since = since
         request.until = until

@@ -1,4 +1,5 @@
 import Foundation
+import GDArchiveBasics
 
 /// What a finished process printed and returned.
 public struct CommandResult: Sendable {
@@ -13,35 +14,33 @@ public struct CommandResult: Sendable {
     }
 }
 
+/// The test's environment without `GDARCHIVE_DB` (so no test touches the user's archive by
+/// accident), plus `extra`.
+public func testEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "GDARCHIVE_DB")
+    for (key, value) in extra { env[key] = value }
+    return env
+}
+
+/// Runs any program to its end (see ``testEnvironment(_:)``).
+public func runProgram(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: [UInt8]? = nil,
+                       currentDirectory: URL? = nil) throws -> CommandResult {
+    let result = try Subprocess.run(URL(fileURLWithPath: executable), arguments, environment: testEnvironment(environment),
+                                    stdin: stdin.map { Data($0) }, currentDirectory: currentDirectory)
+    return CommandResult(status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
+                         stderr: String(decoding: result.stderr, as: UTF8.self))
+}
+
 /// Runs the real `gdarchive` binary, as a user would.
 ///
 /// ```swift
 /// let result = try runGDArchive(["--db", db, "status", "--format", "json"])
 /// #expect(result.status == 0)
 /// ```
-///
-/// The environment is the test's own with `GDARCHIVE_DB` removed (so no test touches the
-/// user's archive by accident), plus `environment`.
 public func runGDArchive(_ arguments: [String], environment: [String: String] = [:], stdin: [UInt8]? = nil,
                          currentDirectory: URL? = nil) throws -> CommandResult {
-    let process = makeProcess(arguments, environment: environment, currentDirectory: currentDirectory)
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let input = Pipe()
-    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-    try process.run()
-    if let stdin {
-        try input.fileHandleForWriting.write(contentsOf: Data(stdin))
-        try input.fileHandleForWriting.close()
-    }
-    // Read both pipes to the end before waiting, so a chatty process cannot block.
-    let errData = Reader(err.fileHandleForReading)
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData.finish(), as: UTF8.self))
+    try runProgram(Paths.binary.path, arguments, environment: environment, stdin: stdin, currentDirectory: currentDirectory)
 }
 
 /// A configured but not started `gdarchive` process (for tests that signal it).
@@ -49,28 +48,7 @@ public func makeProcess(_ arguments: [String], environment: [String: String] = [
     let process = Process()
     process.executableURL = Paths.binary
     process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "GDARCHIVE_DB")
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
+    process.environment = testEnvironment(environment)
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }
     return process
-}
-
-/// Drains a pipe on a background thread.
-private final class Reader: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func finish() -> Data {
-        done.wait()
-        return data
-    }
 }

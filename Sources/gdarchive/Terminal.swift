@@ -54,6 +54,16 @@ enum Terminal {
         }
     }
 
+    /// Takes the archive's writer lock for `purpose`, waiting up to `wait` seconds; exit 75
+    /// when another process keeps it.
+    static func lock(_ archive: Archive, wait: Double, purpose: String) throws -> ArchiveLock {
+        do {
+            return try ArchiveLock.acquire(archivePath: archive.path, waitSeconds: wait, purpose: purpose)
+        } catch {
+            throw fail(error)
+        }
+    }
+
     /// Opens the archive named by the global options; warns when it is readable by others.
     static func openArchive(_ globals: GlobalOptions, mode: Archive.OpenMode) throws -> Archive {
         let path = globals.archivePath()

@@ -9,7 +9,7 @@ let context = CompileContext(nowMilliseconds: now)
 func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compile(text, context: context) }
 
 @Suite struct CompilerTests {
-    static let indicatorPrefix = "EXISTS (SELECT 1 FROM indicators i WHERE i.version_id = f.version_id AND "
+    static let indicatorPrefix = "f.version_id IN (SELECT i.version_id FROM indicators i WHERE "
     static let pathPrefix = "EXISTS (SELECT 1 FROM json_tree(f.body, ?) t WHERE gdarchive_path(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND "
 
     @Test(arguments: [
@@ -37,10 +37,10 @@ func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compi
          #"(f."count" = ?) OR (f."confidence" = ?)"#, [.integer(1), .real(2)]),
         ("not (archived = false)", #"NOT (f."archived" = ?)"#, [.integer(0)]),
         ("remote_ip = '198.51.100.7'", indicatorPrefix + "i.kind = ? AND i.value = ?)", [.text("remote_ip"), .text("198.51.100.7")]),
-        ("remote_ip != '198.51.100.7'", "NOT " + indicatorPrefix + "i.kind = ? AND i.value = ?)", [.text("remote_ip"), .text("198.51.100.7")]),
+        ("remote_ip != '198.51.100.7'", "f.version_id NOT IN (SELECT i.version_id FROM indicators i WHERE i.kind = ? AND i.value = ?)", [.text("remote_ip"), .text("198.51.100.7")]),
         ("domain = 'C2.Example.NET'", indicatorPrefix + "i.kind = ? AND i.value IN (?, ?))", [.text("domain"), .text("C2.Example.NET"), .text("c2.example.net")]),
         ("local_port < 1024", indicatorPrefix + "i.kind = ? AND CAST(i.value AS INTEGER) < ?)", [.text("local_port"), .integer(1024)]),
-        ("bucket is null", "NOT " + indicatorPrefix + "i.kind = ?)", [.text("bucket")]),
+        ("bucket is null", "f.version_id NOT IN (SELECT i.version_id FROM indicators i WHERE i.kind = ?)", [.text("bucket")]),
         ("service.action.awsApiCallAction.api = 'GetSecretValue'", pathPrefix + "t.atom = ?)",
          [.text("$.service"), .text("$.service.action.awsApiCallAction.api"), .text("GetSecretValue")]),
         ("resource.s3BucketDetails.name like 'prod-%'", pathPrefix + "t.atom LIKE ?)",

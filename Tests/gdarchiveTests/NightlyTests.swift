@@ -234,21 +234,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
     }
 
     func runNightly(_ arguments: [String], env: [String: String]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Paths.packageRoot.appendingPathComponent("contrib/gdarchive-nightly").path] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "GDARCHIVE_DB")
-        for (k, v) in env { environment[k] = v }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        try runProgram("/bin/bash", [Paths.packageRoot.appendingPathComponent("contrib/gdarchive-nightly").path] + arguments, environment: env)
     }
 
     @Test func syncsImportsAndIsSafeToRerun() throws {
@@ -296,14 +282,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
             print("skipped: shellcheck is not installed (apt-get install shellcheck)")
             return
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/shellcheck")
-        process.arguments = [Paths.packageRoot.appendingPathComponent("contrib/gdarchive-nightly").path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let result = try runProgram("/usr/bin/shellcheck", [Paths.packageRoot.appendingPathComponent("contrib/gdarchive-nightly").path])
+        #expect(result.status == 0, "\(result.stdout)")
     }
 }

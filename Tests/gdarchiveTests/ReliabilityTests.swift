@@ -7,21 +7,8 @@ import Testing
     /// Runs the binary as the unprivileged user `nobody` (root ignores file permissions).
     func runAsNobody(_ arguments: [String]) throws -> CommandResult? {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Paths.binary.path] + arguments
-        var env = ProcessInfo.processInfo.environment
-        env["HOME"] = "/tmp"
-        env.removeValue(forKey: "GDARCHIVE_DB")
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return try runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Paths.binary.path] + arguments,
+                              environment: ["HOME": "/tmp"])
     }
 
     @Test func aReadOnlyArchiveOrFolderIsRefusedAndLeftAlone() throws {

@@ -148,6 +148,11 @@ public final class Importer {
         var done = 0
         do {
             while let entry = walker.next() {
+                // A stop request ends the import between files (the last one committed).
+                if options.shouldStop() {
+                    summary.interrupted = true
+                    break
+                }
                 switch entry {
                 case .stdin:
                     summary.filesOpened += 1
@@ -196,10 +201,6 @@ public final class Importer {
                 }
                 done += 1
                 options.progress?(done, total, summary.counts.newVersions)
-                if options.shouldStop() {
-                    summary.interrupted = true
-                    break
-                }
             }
         } catch {
             try? ArchiveWriter.finishRun(in: archive, runID: runID, status: "failed")
@@ -237,7 +238,7 @@ public final class Importer {
 
     /// Imports one input in one transaction.
     func importOne(displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
-                           open: () -> Int32) throws -> ArchiveWriter.Counts {
+                   open: () -> Int32) throws -> ArchiveWriter.Counts {
         try archive.database.writeWithoutTransaction { db in
             var counts = ArchiveWriter.Counts()
             try db.inTransaction(.immediate) {

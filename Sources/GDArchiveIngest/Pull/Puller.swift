@@ -191,44 +191,12 @@ public final class Puller {
     }
 
     private func runCLI(_ arguments: [String]) throws -> (Int32, Data, Data) {
-        let process = Process()
-        if options.aws.contains("/") {
-            process.executableURL = URL(fileURLWithPath: options.aws)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [options.aws] + arguments
-        }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let executable = options.aws.contains("/") ? URL(fileURLWithPath: options.aws) : URL(fileURLWithPath: "/usr/bin/env")
         do {
-            try process.run()
+            let result = try Subprocess.run(executable, options.aws.contains("/") ? arguments : [options.aws] + arguments)
+            return (result.status, result.stdout, result.stderr)
         } catch {
             throw PullFailure(command: options.aws, message: "cannot run it (\(error.localizedDescription)); install the AWS CLI or name it with --aws PATH")
         }
-        let errorData = ErrorDrain(err.fileHandleForReading)
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, output, errorData.finish())
-    }
-}
-
-/// Drains a pipe on a background thread.
-private final class ErrorDrain: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func finish() -> Data {
-        done.wait()
-        return data
     }
 }

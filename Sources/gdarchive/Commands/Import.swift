@@ -55,12 +55,7 @@ extension GDArchiveCommand {
 
         func run() throws {
             let archive = try Terminal.openArchive(globals, mode: .create)
-            let lock: ArchiveLock
-            do {
-                lock = try ArchiveLock.acquire(archivePath: archive.path, waitSeconds: wait, purpose: "import")
-            } catch {
-                throw Terminal.fail(error)
-            }
+            let lock = try Terminal.lock(archive, wait: wait, purpose: "import")
             defer { lock.release() }
             StopSignal.install()
             let command = (["gdarchive"] + CommandLine.arguments.dropFirst()).joined(separator: " ")

@@ -68,12 +68,7 @@ extension GDArchiveCommand {
 
         func run() throws {
             let archive = try Terminal.openArchive(globals, mode: .existing)
-            let lock: ArchiveLock
-            do {
-                lock = try ArchiveLock.acquire(archivePath: archive.path, waitSeconds: wait, purpose: "prune")
-            } catch {
-                throw Terminal.fail(error)
-            }
+            let lock = try Terminal.lock(archive, wait: wait, purpose: "prune")
             defer { lock.release() }
             let cutoff = Timestamp.nowMilliseconds() - Self.duration(olderThan)!
             do {

@@ -62,12 +62,7 @@ extension GDArchiveCommand {
 
         func run() throws {
             let archive = try Terminal.openArchive(globals, mode: .create)
-            let lock: ArchiveLock
-            do {
-                lock = try ArchiveLock.acquire(archivePath: archive.path, waitSeconds: wait, purpose: "pull")
-            } catch {
-                throw Terminal.fail(error)
-            }
+            let lock = try Terminal.lock(archive, wait: wait, purpose: "pull")
             defer { lock.release() }
             var options = PullOptions()
             options.aws = awsPath

@@ -32,14 +32,7 @@ extension GDArchiveCommand {
         @Flag(help: "Every stored version, not only the latest of each finding.")
         var allVersions = false
 
-        @Option(help: ArgumentHelp("Only findings whose time field is at or after this (a timestamp or -7d, -24h, …).", valueName: "time"))
-        var since: String?
-
-        @Option(help: ArgumentHelp("Only findings whose time field is before this.", valueName: "time"))
-        var until: String?
-
-        @Option(help: ArgumentHelp("The time --since and --until test: created, updated, first-seen or last-seen.", valueName: "field"))
-        var timeField: TimeField = .updated
+        @OptionGroup var scope: ScopeOptions
 
         @Option(help: ArgumentHelp("Comma-separated fields to print (short fields, indicator kinds or dotted paths). Default: \(QueryRequest.defaultFields.joined(separator: ",")).", valueName: "a,b,c"))
         var fields: String?
@@ -56,9 +49,6 @@ extension GDArchiveCommand {
         @Flag(help: "Print the stored finding JSON itself (JSON lines, or a JSON array with --format json).")
         var raw = false
 
-        @Flag(help: "Include GuardDuty-generated sample findings.")
-        var includeSamples = false
-
         func validate() throws {
             if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
             if raw && fields != nil { throw ValidationError("--raw prints whole findings; leave out --fields") }
@@ -66,16 +56,12 @@ extension GDArchiveCommand {
 
         func run() throws {
             let archive = try Terminal.openArchive(globals, mode: .existing)
-            var request = QueryRequest(filter: filter)
+            var request = scope.scope(filter: filter).queryRequest
             request.allVersions = allVersions
-            request.since = since
-            request.until = until
-            request.timeField = timeField
             request.fields = fields.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             request.sort = sort
             request.descending = desc
             request.limit = limit
-            request.includeSamples = includeSamples
             request.raw = raw
             let result: QueryResult
             do {

@@ -52,6 +52,7 @@ extension GDArchiveCommand.Report {
         @OptionGroup var globals: GlobalOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var scope: ScopeOptions
+        @OptionGroup var measureOptions: MeasureOptions
         @Argument(help: "A filter, as for `gdarchive query`.") var filter: String?
 
         func run() throws {
@@ -63,7 +64,7 @@ extension GDArchiveCommand.Report {
                 }
                 let head = report.header.map { $0 + "\n" }.joined() + "\n"
                 let listing = RowRenderer.renderRecord(columns: values.map(\.0), values: values.map(\.1), as: .table)
-                let bandOutput = ReportOutput(header: [], rows: bands, samplesLeftOut: 0, barColumn: scope.measure.rawValue, stackColumn: nil)
+                let bandOutput = ReportOutput(header: [], rows: bands, samplesLeftOut: 0, barColumn: measureOptions.measure.rawValue, stackColumn: nil)
                 return head + listing + "\n" + ReportRenderer.render(bandOutput, as: .table)
             }
         }
@@ -77,6 +78,7 @@ extension GDArchiveCommand.Report {
         @OptionGroup var globals: GlobalOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var scope: ScopeOptions
+        @OptionGroup var measureOptions: MeasureOptions
         @Argument(help: "The field to group by.") var field: String
         @Argument(help: "A filter, as for `gdarchive query`.") var filter: String?
         @Option(help: ArgumentHelp("Show the N largest groups and sum the rest into one (other) row.", valueName: "n")) var top: Int?
@@ -87,7 +89,7 @@ extension GDArchiveCommand.Report {
 
         func run() throws {
             try GDArchiveCommand.Report.run(globals) { archive in
-                let report = try Reports.by(field, scope: scope.scope(filter: filter), measure: scope.measure, top: top, on: archive)
+                let report = try Reports.by(field, scope: scope.scope(filter: filter), measure: measureOptions.measure, top: top, on: archive)
                 GDArchiveCommand.Report.noteSamples(report.samplesLeftOut, output.format)
                 return ReportRenderer.render(report, as: output.format)
             }
@@ -102,6 +104,7 @@ extension GDArchiveCommand.Report {
         @OptionGroup var globals: GlobalOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var scope: ScopeOptions
+        @OptionGroup var measureOptions: MeasureOptions
         @Argument(help: "A filter, as for `gdarchive query`.") var filter: String?
         @Option(help: ArgumentHelp("hour, day, week or month.", valueName: "size")) var bucket: Bucket = .week
         @Option(help: ArgumentHelp("Split each bucket by this field (e.g. severity_label).", valueName: "field")) var by: String?
@@ -116,7 +119,7 @@ extension GDArchiveCommand.Report {
         func run() throws {
             try GDArchiveCommand.Report.run(globals) { archive in
                 let report = try Reports.timeline(scope: scope.scope(filter: filter), bucket: bucket, by: by, timeZone: TimeZone(identifier: tz)!,
-                                                  measure: scope.measure, on: archive)
+                                                  measure: measureOptions.measure, on: archive)
                 GDArchiveCommand.Report.noteSamples(report.samplesLeftOut, output.format, noun: "version")
                 return ReportRenderer.render(report, as: output.format)
             }
@@ -133,6 +136,7 @@ extension GDArchiveCommand.Report {
 
         @OptionGroup var globals: GlobalOptions
         @OptionGroup var scope: ScopeOptions
+        @OptionGroup var measureOptions: MeasureOptions
         @Argument(help: "A filter, as for `gdarchive query`.") var filter: String?
         @Option(help: ArgumentHelp("hour, day, week or month.", valueName: "size")) var bucket: Bucket = .week
         @Option(help: ArgumentHelp("The time zone buckets are computed in.", valueName: "zone")) var tz: String = "UTC"
@@ -146,7 +150,7 @@ extension GDArchiveCommand.Report {
 
         func run() throws {
             try GDArchiveCommand.Report.run(globals) { archive in
-                let html = try HTMLReport.render(scope: scope.scope(filter: filter), bucket: bucket, measure: scope.measure,
+                let html = try HTMLReport.render(scope: scope.scope(filter: filter), bucket: bucket, measure: measureOptions.measure,
                                                  timeZone: TimeZone(identifier: tz)!, on: archive)
                 guard let output else { return html }
                 let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

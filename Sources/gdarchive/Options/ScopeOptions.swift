@@ -4,7 +4,8 @@ import GDArchiveReport
 extension Measure: ExpressibleByArgument {}
 extension Bucket: ExpressibleByArgument {}
 
-/// The scope options every report takes.
+/// `--since`, `--until`, `--time-field` and `--include-samples`: the scope options of `query`
+/// and every report.
 struct ScopeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only findings whose time field is at or after this (a timestamp or -90d, -24h, …).", valueName: "time"))
     var since: String?
@@ -15,11 +16,8 @@ struct ScopeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The time field: created, updated, first-seen or last-seen.", valueName: "field"))
     var timeField: TimeField = .updated
 
-    @Flag(help: "Count GuardDuty-generated sample findings too.")
+    @Flag(help: "Include GuardDuty-generated sample findings (left out otherwise).")
     var includeSamples = false
-
-    @Option(help: ArgumentHelp("What sorts rows and sizes bars: findings, versions or occurrences (every format carries all three).", valueName: "measure"))
-    var measure: Measure = .findings
 
     func scope(filter: String?) -> ReportScope {
         var scope = ReportScope(filter: filter)
@@ -29,4 +27,10 @@ struct ScopeOptions: ParsableArguments {
         scope.includeSamples = includeSamples
         return scope
     }
+}
+
+/// `--measure`, for the reports.
+struct MeasureOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("What sorts rows and sizes bars: findings, versions or occurrences (every format carries all three).", valueName: "measure"))
+    var measure: Measure = .findings
 }

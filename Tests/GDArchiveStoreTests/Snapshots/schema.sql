@@ -139,6 +139,8 @@ CREATE TABLE versions (
     feature_name   TEXT
 );
 
+CREATE INDEX findings_latest ON findings (latest_version_id);
+
 CREATE INDEX indicators_version ON indicators (version_id, kind);
 
 CREATE INDEX sightings_file ON sightings (file_id);
