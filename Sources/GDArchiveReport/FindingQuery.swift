@@ -45,6 +45,9 @@ public struct QueryRequest: Sendable {
         self.filter = filter
     }
 
+    /// The columns the query prints: the stored JSON for `--raw`, else the fields.
+    public var outputColumns: [String] { raw ? ["body"] : (fields ?? QueryRequest.defaultFields) }
+
     /// The fields printed when `--fields` is not given.
     public static let defaultFields = ["id", "updated_at", "severity_label", "severity", "type", "resource_type", "account_id", "region", "count"]
 }
@@ -127,9 +130,20 @@ public enum FindingQuery {
     }
 
     public static func run(_ request: QueryRequest, on archive: Archive, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> QueryResult {
+        var rows: [[Cell]] = []
+        let (columns, samples, conditions) = try stream(request, on: archive, now: now) { rows.append($0) }
+        return QueryResult(rows: RowSet(columns: columns, rows: rows), samplesLeftOut: samples, filter: conditions)
+    }
+
+    /// Runs the query and hands each row to `body` as it is read, so that memory stays flat
+    /// however many rows there are. Returns the column names, the sample findings left out and
+    /// the compiled conditions.
+    @discardableResult
+    public static func stream(_ request: QueryRequest, on archive: Archive, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000),
+                              _ body: ([Cell]) throws -> Void) throws -> (columns: [String], samplesLeftOut: Int, filter: CompiledFilter) {
         let (conditions, mentionsSample) = try compileConditions(request, now: now)
         let view = request.allVersions ? "finding_versions" : "latest_findings"
-        let fields = request.raw ? ["body"] : (request.fields ?? QueryRequest.defaultFields)
+        let fields = request.outputColumns
         var selects: [String] = []
         var selectBindings: [DatabaseValue] = []
         for name in fields {
@@ -163,9 +177,11 @@ public enum FindingQuery {
                 sql += " LIMIT ?"
                 arguments.append(limit.databaseValue)
             }
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let cells = rows.map { row in Array(row.databaseValues.map(Cell.init)) }
-            return QueryResult(rows: RowSet(columns: fields, rows: cells), samplesLeftOut: samples, filter: conditions)
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+            while let row = try cursor.next() {
+                try body(Array(row.databaseValues.map(Cell.init)))
+            }
+            return (fields, samples, conditions)
         }
     }
 }

@@ -28,6 +28,32 @@ public enum RowRenderer {
         }
     }
 
+    /// The text before the first row of a stream (`[` for JSON, the header for CSV/TSV).
+    public static func streamStart(columns: [String], as format: OutputFormat, headers: Bool = true) -> String {
+        switch format {
+        case .json: return "["
+        case .csv: return headers ? columns.map(csvField).joined(separator: ",") + "\r\n" : ""
+        case .tsv: return headers ? columns.map(tsvField).joined(separator: "\t") + "\n" : ""
+        case .jsonl, .table: return ""
+        }
+    }
+
+    /// One row of a stream (not for tables, which need every row to align their columns).
+    public static func streamRow(_ row: [Cell], columns: [String], as format: OutputFormat, first: Bool) -> String {
+        switch format {
+        case .json: return (first ? "" : ",\n ") + object(columns, row)
+        case .jsonl: return object(columns, row) + "\n"
+        case .csv: return row.map { csvField(plain($0)) }.joined(separator: ",") + "\r\n"
+        case .tsv: return row.map { tsvField(plain($0)) }.joined(separator: "\t") + "\n"
+        case .table: return ""
+        }
+    }
+
+    /// The text after the last row of a stream.
+    public static func streamEnd(as format: OutputFormat) -> String {
+        format == .json ? "]\n" : ""
+    }
+
     /// One record (for example `status`): a JSON object in `json`, a two-column listing in
     /// `table`, a one-row table in the other formats.
     public static func renderRecord(columns: [String], values: [Cell], as format: OutputFormat) -> String {

@@ -95,3 +95,18 @@ enum ExitStatus {
     /// database, written by a newer gdarchive, or with an edited migration.
     static let archiveUnusable: Int32 = 76
 }
+
+/// Standard output in 64 KiB writes, for streamed results.
+struct BufferedOutput {
+    private var buffer = ""
+
+    mutating func write(_ text: String) {
+        buffer += text
+        if buffer.utf8.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        Terminal.out(buffer)
+        buffer = ""
+    }
+}

@@ -63,28 +63,42 @@ extension GDArchiveCommand {
             request.descending = desc
             request.limit = limit
             request.raw = raw
-            let result: QueryResult
+            var samplesLeftOut = 0
             do {
                 try DerivedData.refreshIfNeeded(archive)
-                result = try FindingQuery.run(request, on: archive)
+                if output.format == .table && !raw {
+                    // A table needs every row to align its columns.
+                    let result = try FindingQuery.run(request, on: archive)
+                    Terminal.out(RowRenderer.render(result.rows, as: .table))
+                    samplesLeftOut = result.samplesLeftOut
+                } else {
+                    // Everything else streams: memory stays flat however many rows there are.
+                    let format = raw && output.format == .table ? OutputFormat.jsonl : output.format
+                    let bodiesAsJSON = raw && (format == .json || format == .jsonl)  // bodies are JSON already
+                    let columns = request.outputColumns
+                    var out = BufferedOutput()
+                    out.write(bodiesAsJSON ? (format == .json ? "[" : "") : RowRenderer.streamStart(columns: columns, as: format))
+                    var rows = 0
+                    let summary = try FindingQuery.stream(request, on: archive) { row in
+                        if bodiesAsJSON, case .text(let body)? = row.first {
+                            out.write(format == .json ? (rows == 0 ? "" : ",\n ") + body : body + "\n")
+                        } else {
+                            out.write(RowRenderer.streamRow(row, columns: columns, as: format, first: rows == 0))
+                        }
+                        rows += 1
+                    }
+                    out.write(RowRenderer.streamEnd(as: format))
+                    out.flush()
+                    samplesLeftOut = summary.samplesLeftOut
+                }
             } catch let error as QueryRequestError {
                 Terminal.err(error.description)
                 throw ExitCode.validationFailure
             } catch {
                 throw Terminal.fail(error)
             }
-            if raw {
-                let bodies = result.rows.rows.compactMap { row -> String? in if case .text(let s)? = row.first { return s } else { return nil } }
-                switch output.format {
-                case .json: Terminal.out("[" + bodies.joined(separator: ",\n ") + "]\n")
-                case .csv, .tsv: Terminal.out(RowRenderer.render(result.rows, as: output.format))
-                case .table, .jsonl: Terminal.out(bodies.map { $0 + "\n" }.joined())
-                }
-            } else {
-                Terminal.out(RowRenderer.render(result.rows, as: output.format))
-            }
-            if result.samplesLeftOut > 0 {
-                Terminal.err("note: \(result.samplesLeftOut) sample finding\(result.samplesLeftOut == 1 ? "" : "s") left out; add --include-samples to see \(result.samplesLeftOut == 1 ? "it" : "them")")
+            if samplesLeftOut > 0 {
+                Terminal.err("note: \(samplesLeftOut) sample finding\(samplesLeftOut == 1 ? "" : "s") left out; add --include-samples to see \(samplesLeftOut == 1 ? "it" : "them")")
             }
         }
     }
