@@ -115,15 +115,16 @@ CREATE TABLE import_errors (
     UNIQUE (file_id, line, record_index, kind, message)
 );
 
--- Every stored version, with its finding's key.
+-- Every stored version, with its finding's key. (The body is a subquery, read only by the
+-- queries that use it.)
 CREATE VIEW finding_versions AS
 SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
        v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
        v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
-       v.resource_role, v.action_type, v.detector_id, v.feature_name, b.body,
+       v.resource_role, v.action_type, v.detector_id, v.feature_name,
+       (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id) AS body,
        (v.version_id = f.latest_version_id) AS is_latest
-FROM versions v JOIN findings f ON f.finding_key = v.finding_key
-LEFT JOIN version_bodies b ON b.version_id = v.version_id;
+FROM versions v JOIN findings f ON f.finding_key = v.finding_key;
 
 -- The latest version of every finding: greatest updated_at, then greatest count,
 -- then the one imported last.
@@ -131,10 +132,10 @@ CREATE VIEW latest_findings AS
 SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
        v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
        v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
-       v.resource_role, v.action_type, v.detector_id, v.feature_name, b.body,
+       v.resource_role, v.action_type, v.detector_id, v.feature_name,
+       (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id) AS body,
        f.version_count
-FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
-LEFT JOIN version_bodies b ON b.version_id = v.version_id;
+FROM findings f JOIN versions v ON v.version_id = f.latest_version_id;
 
 """#),
         Migration(version: 2, name: "indicators", sql: #"""
