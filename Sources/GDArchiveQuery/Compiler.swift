@@ -161,7 +161,7 @@ public enum FilterCompiler {
                 bindings.append(.text("$." + segments[0]))
                 bindings.append(.text("$." + segments.joined(separator: ".")))
                 bindings += predicate.values
-                let exists = "EXISTS (SELECT 1 FROM json_tree(f.body, ?) t WHERE \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND \(predicate.sql("t.atom")))"
+                let exists = "EXISTS (SELECT 1 FROM version_bodies vb, json_tree(vb.body, ?) t WHERE vb.version_id = f.version_id AND \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND \(predicate.sql("t.atom")))"
                 return negated ? "NOT \(exists)" : exists
             }
         }
@@ -177,7 +177,7 @@ public enum FilterCompiler {
             case .path(let segments):
                 bindings.append(.text("$." + segments[0]))
                 bindings.append(.text("$." + segments.joined(separator: ".")))
-                return "\(negated ? "" : "NOT ")EXISTS (SELECT 1 FROM json_tree(f.body, ?) t WHERE \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type != 'null')"
+                return "\(negated ? "" : "NOT ")EXISTS (SELECT 1 FROM version_bodies vb, json_tree(vb.body, ?) t WHERE vb.version_id = f.version_id AND \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type != 'null')"
             }
         }
     }

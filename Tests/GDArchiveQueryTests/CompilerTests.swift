@@ -10,7 +10,7 @@ func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compi
 
 @Suite struct CompilerTests {
     static let indicatorPrefix = "f.version_id IN (SELECT i.version_id FROM indicators i WHERE "
-    static let pathPrefix = "EXISTS (SELECT 1 FROM json_tree(f.body, ?) t WHERE gdarchive_path(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND "
+    static let pathPrefix = "EXISTS (SELECT 1 FROM version_bodies vb, json_tree(vb.body, ?) t WHERE vb.version_id = f.version_id AND gdarchive_path(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND "
 
     @Test(arguments: [
         ("severity >= 7", #"f."severity" >= ?"#, [QueryValue.real(7)]),
@@ -46,7 +46,7 @@ func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compi
         ("resource.s3BucketDetails.name like 'prod-%'", pathPrefix + "t.atom LIKE ?)",
          [.text("$.resource"), .text("$.resource.s3BucketDetails.name"), .text("prod-%")]),
         ("service.count > 5", pathPrefix + "t.atom > ?)", [.text("$.service"), .text("$.service.count"), .integer(5)]),
-        ("description is not null", "EXISTS (SELECT 1 FROM json_tree(f.body, ?) t WHERE gdarchive_path(t.fullkey) = ? AND t.type != 'null')",
+        ("description is not null", "EXISTS (SELECT 1 FROM version_bodies vb, json_tree(vb.body, ?) t WHERE vb.version_id = f.version_id AND gdarchive_path(t.fullkey) = ? AND t.type != 'null')",
          [.text("$.description"), .text("$.description")]),
     ])
     func compilesToSQLAndBindings(filter: String, sql: String, bindings: [QueryValue]) throws {
