@@ -68,6 +68,13 @@ public struct ReportOutput: Sendable {
 
 /// The reports: `summary`, `by FIELD`, `timeline`.
 public enum Reports {
+    /// Every column of `finding_versions` but the body (which filters reach through
+    /// `version_bodies`), for queries that materialise versions.
+    static let versionColumns = ["version_id", "finding_key", "id", "arn", "account_id", "region", "partition", "type", "title",
+                                 "severity", "severity_label", "confidence", "created_at", "updated_at", "first_seen", "last_seen",
+                                 "count", "archived", "sample", "resource_type", "resource_role", "action_type", "detector_id",
+                                 "feature_name", "is_latest"].map { "f." + quoteIdentifier($0) }.joined(separator: ", ")
+
     /// Conditions of a scope over the alias `f`.
     static func conditions(_ scope: ReportScope, now: Int64) throws -> (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool) {
         let (compiled, mentionsSample) = try FindingQuery.compileConditions(scope.queryRequest, now: now)
@@ -92,7 +99,9 @@ public enum Reports {
     static func groupExpression(_ field: String) throws -> (expression: String, join: String, bindings: [DatabaseValue]) {
         if let known = FieldCatalog.field(named: field) {
             switch known.storage {
-            case .column(let column): return ("f." + quoteIdentifier(column), "", [])
+            // The unary + keeps SQLite from walking a `versions` index to group (which visits
+            // every version) instead of scanning the findings' latest versions.
+            case .column(let column): return ("+f." + quoteIdentifier(column), "", [])
             case .indicator(let kind):
                 return ("i.value", "LEFT JOIN indicators i ON i.version_id = f.version_id AND i.kind = ?", [kind.databaseValue])
             case .anyIOC:

@@ -115,7 +115,7 @@ extension Reports {
             let rangeArguments: [DatabaseValue] = [boundaries.first!.databaseValue, boundaries.last!.databaseValue]
             let sql = """
                 WITH v AS (
-                    SELECT f.*, CASE WHEN lag(f.count) OVER w IS NULL OR f.count < lag(f.count) OVER w THEN coalesce(f.count, 0)
+                    SELECT \(Reports.versionColumns), CASE WHEN lag(f.count) OVER w IS NULL OR f.count < lag(f.count) OVER w THEN coalesce(f.count, 0)
                                      ELSE f.count - lag(f.count) OVER w END AS occurrences
                     FROM finding_versions f
                     WINDOW w AS (PARTITION BY f.finding_key ORDER BY f.updated_at, f.count, f.version_id)
