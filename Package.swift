@@ -59,7 +59,8 @@ let package = Package(
         // MARK: - Test support and tests
         .target(
             name: "GDArchiveTestSupport",
-            dependencies: ["GDArchiveBasics", "GDArchiveStore", "GDArchiveIngest", "CZlib"]
+            dependencies: ["GDArchiveBasics", "GDArchiveStore", "GDArchiveIngest", "CZlib",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "GDArchiveStoreTests",

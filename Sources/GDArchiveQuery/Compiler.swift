@@ -265,6 +265,12 @@ public enum FilterCompiler {
         }
     }
 
+    /// A point in time as users write it on the command line: a relative time (`now`, `-7d`)
+    /// or a timestamp or date (UTC unless it has an offset). Milliseconds, or nil.
+    public static func time(_ text: String, now: Int64) -> Int64? {
+        relativeTime(text, now: now) ?? Timestamp.parse(text)
+    }
+
     /// `now`, `-7d`, `+30m`, … relative to `now` (milliseconds).
     public static func relativeTime(_ text: String, now: Int64) -> Int64? {
         if text.lowercased() == "now" { return now }

@@ -187,11 +187,6 @@ public enum HTMLReport {
             .replacingOccurrences(of: "&", with: "\\u0026")
     }
 
-    static func int(_ cell: Cell) -> Int64 {
-        if case .int(let i) = cell { return i }
-        return 0
-    }
-
     /// Stacked bars per bucket (critical at the bottom … low on top is drawn critical first),
     /// every bucket present, with the occurrences line on its own scale.
     static func timelineSVG(bySeverity: RowSet, totals: RowSet, measure: String) -> String {
@@ -204,10 +199,10 @@ public enum HTMLReport {
         let bucketIndex = Dictionary(buckets.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         for row in bySeverity.rows {
             guard case .text(let bucket) = row[0], let i = bucketIndex[bucket], case .text(let label) = row[labelIndex] else { continue }
-            stacks[i][label, default: 0] += int(row[measureIndex])
+            stacks[i][label, default: 0] += row[measureIndex].integerValue
         }
         let occurrenceIndex = totals.columns.firstIndex(of: "occurrences")!
-        let occurrences = totals.rows.map { int($0[occurrenceIndex]) }
+        let occurrences = totals.rows.map { $0[occurrenceIndex].integerValue }
         let maxStack = max(1, stacks.map { $0.values.reduce(0, +) }.max() ?? 1)
         let maxOccurrences = max(1, occurrences.max() ?? 1)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -258,14 +253,14 @@ public enum HTMLReport {
     static func barsSVG(_ rows: RowSet, field: String, measure: String) -> String {
         guard !rows.rows.isEmpty else { return "<p class=\"note\">None in scope.</p>" }
         let measureIndex = rows.columns.firstIndex(of: measure)!
-        let maximum = max(1, rows.rows.map { int($0[measureIndex]) }.max() ?? 1)
+        let maximum = max(1, rows.rows.map { $0[measureIndex].integerValue }.max() ?? 1)
         let rowHeight = 22.0, width = 460.0, labelWidth = 250.0, barSpace = 150.0
         let height = rowHeight * Double(rows.rows.count) + 4
         var svg = "<svg class=\"chart bars\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(escape(measure)) by \(escape(field))\">"
         for (i, row) in rows.rows.enumerated() {
             let name: String
             if case .text(let s) = row[0] { name = s } else { name = "" }
-            let value = int(row[measureIndex])
+            let value = row[measureIndex].integerValue
             let y = Double(i) * rowHeight + 2
             let shown = name.count > 38 ? String(name.prefix(37)) + "…" : name
             let w = max(value > 0 ? 1 : 0, barSpace * Double(value) / Double(maximum))

@@ -24,6 +24,12 @@ public enum Cell: Sendable, Equatable {
     case double(Double)
     case text(String)
 
+    /// The integer, or 0 for anything else (for sizing bars).
+    var integerValue: Int64 {
+        if case .int(let i) = self { return i }
+        return 0
+    }
+
     var isNumeric: Bool {
         switch self {
         case .int, .double: return true

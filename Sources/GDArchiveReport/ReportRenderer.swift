@@ -35,17 +35,12 @@ public enum ReportRenderer {
         return bar
     }
 
-    static func value(_ cell: Cell) -> Int64 {
-        if case .int(let i) = cell { return i }
-        return 0
-    }
-
     static func withBars(_ rows: RowSet, measure: String) -> String {
         guard let column = rows.columns.firstIndex(of: measure) else { return RowRenderer.render(rows, as: .table) }
-        let maximum = rows.rows.map { value($0[column]) }.max() ?? 0
+        let maximum = rows.rows.map { $0[column].integerValue }.max() ?? 0
         var set = rows
         set.columns.append("")
-        set.rows = rows.rows.map { $0 + [.text(bar(value($0[column]), of: maximum))] }
+        set.rows = rows.rows.map { $0 + [.text(bar($0[column].integerValue, of: maximum))] }
         return RowRenderer.render(set, as: .table)
     }
 
@@ -61,7 +56,7 @@ public enum ReportRenderer {
             guard case .text(let bucket) = row[0], case .text(let key) = row[stackIndex] else { continue }
             if !order.contains(key) { order.append(key) }
             if perBucket.last?.0 != bucket { perBucket.append((bucket, [:])) }
-            perBucket[perBucket.count - 1].1[key] = value(row[measureIndex])
+            perBucket[perBucket.count - 1].1[key] = row[measureIndex].integerValue
         }
         // Severity labels stack from critical to low; other values alphabetically.
         let severityOrder = ["critical", "high", "medium", "low", "(none)"]

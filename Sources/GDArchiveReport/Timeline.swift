@@ -72,12 +72,12 @@ extension Reports {
         let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
         let group = try by.map(groupExpression)
         // The range: --since/--until, else the data's own.
-        let context = CompileContext(nowMilliseconds: now)
         func bound(_ text: String?, option: String) throws -> Int64? {
             guard let text else { return nil }
-            if let ms = FilterCompiler.relativeTime(text, now: context.nowMilliseconds) { return ms }
-            if let ms = Timestamp.parse(text) { return ms }
-            throw TimelineError(description: "\(option) \(text) is not a timestamp or relative time (-7d, -24h, …)")
+            guard let ms = FilterCompiler.time(text, now: now) else {
+                throw TimelineError(description: "\(option) \(text) is not a timestamp or relative time (-7d, -24h, …)")
+            }
+            return ms
         }
         var from = try bound(scope.since, option: "--since")
         var to = try bound(scope.until, option: "--until").map { $0 - 1 }

@@ -1,5 +1,6 @@
 import Foundation
 import GDArchiveBasics
+import GRDB
 
 /// What a finished process printed and returned.
 public struct CommandResult: Sendable {
@@ -51,4 +52,24 @@ public func makeProcess(_ arguments: [String], environment: [String: String] = [
     process.environment = testEnvironment(environment)
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }
     return process
+}
+
+/// Input files an import has committed so far to the archive at `db` (read-only; 0 before the
+/// archive exists). Counts the files whose state was recorded, which happens in each file's
+/// own transaction, so it is exact across runs too.
+public func filesCommitted(_ db: String) -> Int {
+    guard FileManager.default.fileExists(atPath: db) else { return 0 }
+    var config = Configuration()
+    config.readonly = true
+    return (try? DatabaseQueue(path: db, configuration: config).read { db in
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM source_files WHERE content_sha256 IS NOT NULL")
+    }) ?? 0
+}
+
+/// Waits (up to a minute) until `process` has committed at least `count` files, or has ended.
+public func waitUntilFilesCommitted(_ db: String, atLeast count: Int, while process: Process) {
+    let deadline = Date().addingTimeInterval(60)
+    while process.isRunning && Date() < deadline && filesCommitted(db) < count {
+        usleep(2_000)
+    }
 }

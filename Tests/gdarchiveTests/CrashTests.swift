@@ -31,11 +31,7 @@ import Testing
         for target in stride(from: 4, through: 80, by: 4) {  // 20 points
             let process = makeProcess(["--db", db, "import", "--quiet", tree.path])
             try process.run()
-            let deadline = Date().addingTimeInterval(60)
-            while process.isRunning && Date() < deadline {
-                if ((try? filesCommitted(db)) ?? 0) >= target { break }
-                usleep(1_000)
-            }
+            waitUntilFilesCommitted(db, atLeast: target, while: process)
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
@@ -48,13 +44,5 @@ import Testing
         let rerun = try runGDArchive(["--db", db, "import", tree.path])
         #expect(rerun.status == 0)
         #expect(try content(db) == expected)
-    }
-
-    func filesCommitted(_ path: String) throws -> Int {
-        guard FileManager.default.fileExists(atPath: path) else { return 0 }
-        var config = Configuration()
-        config.readonly = true
-        let queue = try DatabaseQueue(path: path, configuration: config)
-        return try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM source_files WHERE content_sha256 IS NOT NULL") ?? 0 }
     }
 }

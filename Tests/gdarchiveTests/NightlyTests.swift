@@ -65,27 +65,13 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         return tree.path
     }
 
-    func waitForFiles(_ db: String, atLeast n: Int, while process: Process) throws {
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning && Date() < deadline {
-            if FileManager.default.fileExists(atPath: db) {
-                var config = Configuration()
-                config.readonly = true
-                if let files = try? DatabaseQueue(path: db, configuration: config).read({ db in
-                    try Int.fetchOne(db, sql: "SELECT coalesce(sum(files), 0) FROM import_runs")
-                }), files >= n { return }
-            }
-            usleep(5_000)
-        }
-    }
-
     @Test func aSecondImportWaitsOrExits75AndAStaleLockNeverBlocks() throws {
         let tmp = try TemporaryDirectory()
         let tree = try bigTree(tmp)
         let db = tmp.path("a.sqlite")
         let first = makeProcess(["--db", db, "import", "--quiet", tree])
         try first.run()
-        try waitForFiles(db, atLeast: 1, while: first)
+        waitUntilFilesCommitted(db, atLeast: 1, while: first)
         #expect(first.isRunning, "the first import ended too soon to test the lock")
         let second = try runGDArchive(["--db", db, "import", "--wait", "0", tree])
         #expect(second.status == 75)
@@ -107,7 +93,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         let db = tmp.path("a.sqlite")
         let first = makeProcess(["--db", db, "import", "--quiet", tree.path])
         try first.run()
-        try waitForFiles(db, atLeast: 1, while: first)
+        waitUntilFilesCommitted(db, atLeast: 1, while: first)
         let second = try runGDArchive(["--db", db, "import", "--wait", "120", "--log-format", "json", tree.path])
         first.waitUntilExit()
         #expect(first.terminationStatus == 0)
@@ -124,7 +110,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        try waitForFiles(db, atLeast: 2, while: process)
+        waitUntilFilesCommitted(db, atLeast: 2, while: process)
         kill(process.processIdentifier, SIGTERM)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -147,7 +133,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         let db = tmp.path("a.sqlite")
         let process = makeProcess(["--db", db, "import", "--quiet", tree])
         try process.run()
-        try waitForFiles(db, atLeast: 3, while: process)
+        waitUntilFilesCommitted(db, atLeast: 3, while: process)
         let backup = try runGDArchive(["--db", db, "backup", tmp.path("copy.sqlite")])
         // Queries keep working during the import, too.
         let query = try runGDArchive(["--db", db, "report", "summary", "--format", "json"])

@@ -126,4 +126,30 @@ import Testing
         let count = try runGDArchive(["--db", db, "sql", "SELECT count(*) AS n FROM latest_findings", "--format", "json"])
         #expect(count.stdout == "[{\"n\":31}]\n")
     }
+
+    @Test func sortDescAndLimitShapeTheRows() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("reports/hand-counted.jsonl")])
+        func ids(_ extra: [String]) throws -> [String] {
+            try runGDArchive(["--db", db, "query", "--fields", "id", "--format", "tsv"] + extra).stdout.split(separator: "\n").dropFirst().map(String.init)
+        }
+        // Latest versions updated: a 01-15, b 01-14, c 02-04, d 01-09 (s is a sample).
+        #expect(try ids([]) == ["c", "a", "b", "d"])            // newest first
+        #expect(try ids(["--desc"]) == ["d", "b", "a", "c"])    // oldest first
+        #expect(try ids(["--sort", "count"]) == ["b", "d", "a", "c"])
+        #expect(try ids(["--sort", "count", "--desc", "--limit", "2"]) == ["c", "a"])
+        #expect(try runGDArchive(["--db", db, "query", "--limit", "-1"]).status == 64)
+        #expect(try runGDArchive(["--db", db, "query", "--sort", "severty"]).stderr.contains("did you mean 'severity'?"))
+    }
+
+    @Test func timelineBucketsInTheNamedZone() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("reports/hand-counted.jsonl")])
+        let args = ["--db", db, "report", "timeline", "id = 'b'", "--bucket", "week", "--since", "2024-12-30", "--until", "2025-01-20", "--format", "csv"]
+        let newYork = try runGDArchive(args + ["--tz", "America/New_York"]).stdout
+        #expect(newYork.contains("2024-12-30T00:00:00-05:00,1,1,3"))
+        #expect(try runGDArchive(args + ["--tz", "Mars/Olympus"]).status == 64)
+    }
 }

@@ -223,17 +223,8 @@ public final class Importer {
     /// SHA-256 (hex) of a file's bytes, or nil if it cannot be read.
     static func contentHash(_ path: String) -> String? {
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var hasher = SHA256.Hasher()
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        while true {
-            let got = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
-            if got < 0 { if errno == EINTR { continue } else { return nil } }
-            if got == 0 { break }
-            buffer.withUnsafeBufferPointer { hasher.update(UnsafeBufferPointer(rebasing: $0[0..<got])) }
-        }
-        return SHA256.hex(hasher.finalize())
+        guard fd >= 0, let reader = try? ChunkReader(fileDescriptor: fd, hashing: true) else { return nil }
+        return try? reader.finishHashing()
     }
 
     /// Imports one input in one transaction.

@@ -85,7 +85,8 @@ struct InputWalker {
                 stack.append((path, names, 0))
                 return nil
             } catch {
-                return .problem(path: path, message: "cannot list directory: \(String(cString: strerror(EACCES)))", isError: true)
+                let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription
+                return .problem(path: path, message: "cannot list directory: \(reason)", isError: true)
             }
         case S_IFREG:
             return .file(path, fileInfo)

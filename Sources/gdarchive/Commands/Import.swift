@@ -49,8 +49,7 @@ extension GDArchiveCommand {
         }
 
         static func parseTime(_ text: String) -> Int64? {
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            return FilterCompiler.relativeTime(text, now: now) ?? Timestamp.parse(text)
+            FilterCompiler.time(text, now: Timestamp.nowMilliseconds())
         }
 
         func run() throws {
