@@ -18,6 +18,12 @@ let package = Package(
         // The system SQLite's C API, for the one connection GRDB cannot provide: the
         // authorizer-guarded read-only connection of `gdarchive sql`.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        // Finding bodies compressed with zstd (libzstd-dev), and the SQL functions that read
+        // them on every connection the tool opens.
+        .target(
+            name: "CGDArchiveCodec",
+            linkerSettings: [.linkedLibrary("zstd"), .linkedLibrary("sqlite3")]
+        ),
 
         // MARK: - Library modules (dependency arrows enforced by the compiler)
         // Basics: timestamps and SHA-256, shared by every module. No dependencies.
@@ -25,7 +31,7 @@ let package = Package(
         // Store: the archive file, its schema (from Migrations/), the write path. No parsing.
         .target(
             name: "GDArchiveStore",
-            dependencies: ["GDArchiveBasics", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["GDArchiveBasics", "CGDArchiveCodec", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // JSON: a lossless parser and the canonical writer. No dependencies.
         .target(name: "GDArchiveJSON"),
@@ -39,7 +45,7 @@ let package = Package(
         // Pure: no SQLite.
         .target(name: "GDArchiveQuery", dependencies: ["GDArchiveBasics"]),
         // Report: running queries, finding histories, output formats.
-        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CSQLite"]),
+        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CSQLite", "CGDArchiveCodec"]),
 
         // MARK: - Executables
         .executableTarget(

@@ -77,6 +77,7 @@ public final class Archive: Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             db.add(function: pathFunction)
+            try registerCodecFunctions(db)
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
@@ -111,6 +112,14 @@ public final class Archive: Sendable {
             if !inIndex { out.append(c) }
         }
         return out
+    }
+
+    /// Registers `gdarchive_body` and `gdarchive_compress` (see ``BodyCodec``), which the
+    /// `version_bodies` view and migration 5 use.
+    public static func registerCodecFunctions(_ db: Database) throws {
+        guard let connection = db.sqliteConnection else { return }
+        let code = BodyCodec.registerFunctions(on: connection)
+        guard code == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register gdarchive_body") }
     }
 
     /// Creates an empty file readable by its owner only, and its missing folders (0700).

@@ -72,16 +72,43 @@ extension Archive {
             try report("SELECT i.version_id, i.kind FROM indicators i LEFT JOIN versions v ON v.version_id = i.version_id WHERE v.version_id IS NULL") {
                 "an indicator (\($0["kind"] as String)) points at missing version \($0["version_id"] as Int64)"
             }
-            var badHashes = 0
-            let cursor = try Row.fetchCursor(db, sql: "SELECT v.version_id, v.hash, b.body FROM versions v LEFT JOIN version_bodies b ON b.version_id = v.version_id")
+            // Bodies are decompressed here rather than through gdarchive_body, so that one
+            // damaged frame is reported and the check goes on.
+            var badBodies = 0
+            let codec = BodyCodec()
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT v.version_id, v.hash, d.data, d.base_version_id, d.version_id IS NOT NULL AS stored,
+                       base.data AS base_data, base.base_version_id AS base_of_base
+                FROM versions v
+                LEFT JOIN version_blobs d ON d.version_id = v.version_id
+                LEFT JOIN version_blobs base ON base.version_id = d.base_version_id
+                """)
             while let row = try cursor.next() {
-                let body: String? = row["body"]
-                let hash: Data = row["hash"]
-                if body == nil || Array(hash) != SHA256.hash(Array(body!.utf8)) {
-                    badHashes += 1
-                    if badHashes <= 20 { problems.append("version \(row["version_id"] as Int64): its body is missing or does not match its SHA-256 (altered after it was stored?)") }
+                let version: Int64 = row["version_id"]
+                var problem: String?
+                if !(row["stored"] as Bool) {
+                    problem = "its body is missing"
+                } else if let baseID = row["base_version_id"] as Int64?, row["base_data"] as Data? == nil {
+                    problem = "the base version \(baseID) its body was compressed against is missing"
+                } else if row["base_of_base"] as Int64? != nil {
+                    problem = "its base version has a base of its own (bases are stored alone)"
+                } else {
+                    do {
+                        let base = try (row["base_data"] as Data?).map { try codec.decompress($0, base: nil) }
+                        let body = try codec.decompress(row["data"], base: base)
+                        if Array(row["hash"] as Data) != SHA256.hash(body) {
+                            problem = "its body does not match its SHA-256 (altered after it was stored?)"
+                        }
+                    } catch {
+                        problem = "its body does not decompress (damaged data, or a damaged base)"
+                    }
+                }
+                if let problem {
+                    badBodies += 1
+                    if badBodies <= 20 { problems.append("version \(version): \(problem)") }
                 }
             }
+            if badBodies > 20 { problems.append("… and \(badBodies - 20) more versions with damaged bodies") }
             let findings = try Int.fetchOne(db, sql: "SELECT count(*) FROM findings") ?? 0
             let versions = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions") ?? 0
             return CheckReport(problems: problems, findings: findings, versions: versions)
@@ -108,7 +135,7 @@ extension Archive {
                 try db.execute(sql: "CREATE TEMP TABLE doomed AS \(selection)", arguments: [cutoffText])
                 try db.execute(sql: "DELETE FROM indicators WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM sightings WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
-                try db.execute(sql: "DELETE FROM version_bodies WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
+                try db.execute(sql: "DELETE FROM version_blobs WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
                 try db.execute(sql: "DELETE FROM findings WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
                 try db.execute(sql: "DROP TABLE temp.doomed")

@@ -47,10 +47,15 @@ public struct ArchiveWriter {
 
     public let db: Database
     public let runID: Int64
+    /// Compresses bodies, and caches the bases that new versions are compressed against.
+    /// Share one across the transactions of a run; call ``BodyCodec/forgetCachedBases()``
+    /// after a transaction rolls back.
+    public let bodies: BodyCodec
 
-    public init(db: Database, runID: Int64) {
+    public init(db: Database, runID: Int64, bodies: BodyCodec = BodyCodec()) {
         self.db = db
         self.runID = runID
+        self.bodies = bodies
     }
 
     /// Records the start of an import run (committed at once) and returns its id.
@@ -121,8 +126,10 @@ public struct ArchiveWriter {
         }
         let finding = try Row.fetchOne(
             db.cachedStatement(sql: """
-                SELECT f.finding_key, v.updated_at, v.count
+                SELECT f.finding_key, v.updated_at, v.count,
+                       coalesce(b.base_version_id, b.version_id) AS base_version_id
                 FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
+                LEFT JOIN version_blobs b ON b.version_id = f.latest_version_id
                 WHERE f.account_id = ? AND f.region = ? AND f.id = ?
                 """),
             arguments: [record.accountId, record.region, record.id])
@@ -150,7 +157,7 @@ public struct ArchiveWriter {
                 record.resourceRole, record.actionType, record.detectorId, record.featureName,
             ])
         let versionID = db.lastInsertedRowID
-        try db.cachedStatement(sql: "INSERT INTO version_bodies (version_id, body) VALUES (?, ?)").execute(arguments: [versionID, record.body])
+        try storeBody(record.body, version: versionID, findingBase: finding?["base_version_id"])
         try insertIndicators(record.indicators, version: versionID)
         let becomesLatest: Bool
         if let finding {
@@ -169,6 +176,24 @@ public struct ArchiveWriter {
         }
         try addSighting(version: versionID, file: file, line: line, recordIndex: recordIndex)
         return finding == nil ? .newFinding : .newVersion
+    }
+
+    /// Stores a body compressed against its finding's base (see ``BodyCodec``); the first
+    /// version of a finding becomes its base.
+    private func storeBody(_ body: String, version: Int64, findingBase: Int64?) throws {
+        let text = Array(body.utf8)
+        var baseID = findingBase
+        var baseText: [UInt8]?
+        if let id = baseID {
+            baseText = try bodies.base(id) {
+                try Data.fetchOne(db.cachedStatement(sql: "SELECT data FROM version_blobs WHERE version_id = ? AND base_version_id IS NULL"), arguments: [id])
+            }
+            if baseText == nil { baseID = nil }
+        }
+        let data = try bodies.compress(text, base: baseText)
+        try db.cachedStatement(sql: "INSERT INTO version_blobs (version_id, base_version_id, data) VALUES (?, ?, ?)")
+            .execute(arguments: [version, baseID, data])
+        if baseID == nil { bodies.remember(version, text) }
     }
 
     /// The latest-version order: greater `updated_at` wins, then greater `count`; on a tie the

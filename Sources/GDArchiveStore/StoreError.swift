@@ -19,6 +19,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case cannotCreate(path: String, reason: String)
     /// Another process holds the archive's writer lock.
     case locked(path: String, holder: String)
+    /// A finding body could not be compressed or decompressed (damage in the archive).
+    case bodyCodec(String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "cannot create the archive \(path): \(reason)"
         case .locked(let path, let holder):
             return "another \(holder) is writing to \(path); wait for it to finish, or pass --wait SECONDS to wait up to that long"
+        case .bodyCodec(let reason):
+            return "\(reason); run `gdarchive check` to list the damaged versions"
         }
     }
 }

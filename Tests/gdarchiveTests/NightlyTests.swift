@@ -1,4 +1,5 @@
 import Foundation
+import GDArchiveStore
 import GDArchiveTestSupport
 import GRDB
 import Testing
@@ -174,9 +175,20 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         let db = tmp.path("a.sqlite")
         _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
         #expect(try runGDArchive(["--db", db, "check"]).status == 0)
-        let queue = try DatabaseQueue(path: db)
+        var config = Configuration()
+        config.prepareDatabase { db in try Archive.registerCodecFunctions(db) }
+        let queue = try DatabaseQueue(path: db, configuration: config)
         try queue.write { db in
-            try db.execute(sql: "UPDATE version_bodies SET body = replace(body, '\"count\":10', '\"count\":11')")
+            // An altered body that still decompresses: the bases (stored alone) get count 11.
+            try db.execute(sql: """
+                UPDATE version_blobs SET data = gdarchive_compress(replace(gdarchive_body(data, NULL), '"count":10', '"count":11'), NULL)
+                WHERE base_version_id IS NULL
+                """)
+            // A damaged frame: a delta cut short.
+            try db.execute(sql: """
+                UPDATE version_blobs SET data = substr(data, 1, 8)
+                WHERE version_id = (SELECT max(version_id) FROM version_blobs WHERE base_version_id IS NOT NULL)
+                """)
             // The file lists counts 10, 1, 5: version 3 (count 5) is not the latest.
             try db.execute(sql: "UPDATE findings SET latest_version_id = (SELECT max(version_id) FROM versions)")
         }
@@ -184,6 +196,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         let check = try runGDArchive(["--db", db, "check"])
         #expect(check.status == 1)
         #expect(check.stdout.contains("does not match its SHA-256"))
+        #expect(check.stdout.contains("its body does not decompress"))
         #expect(check.stdout.contains("the latest version should be"))
     }
 

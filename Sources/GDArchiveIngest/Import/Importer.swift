@@ -112,6 +112,8 @@ public final class Importer {
     let archive: Archive
     let command: String
     private let diagnostics: (Diagnostic) -> Void
+    /// One body codec for the run: its cache of finding bases outlives each file's transaction.
+    private let bodies = BodyCodec()
 
     public init(archive: Archive, command: String, diagnostics: @escaping (Diagnostic) -> Void) {
         self.archive = archive
@@ -230,11 +232,22 @@ public final class Importer {
     /// Imports one input in one transaction.
     func importOne(displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
                    open: () -> Int32) throws -> ArchiveWriter.Counts {
+        do {
+            return try importOneTransaction(displayPath: displayPath, storedPath: storedPath, runID: runID, stat: info, open: open)
+        } catch {
+            // The bases this transaction stored are gone with it.
+            bodies.forgetCachedBases()
+            throw error
+        }
+    }
+
+    private func importOneTransaction(displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
+                                      open: () -> Int32) throws -> ArchiveWriter.Counts {
         try archive.database.writeWithoutTransaction { db in
             var counts = ArchiveWriter.Counts()
             try db.inTransaction(.immediate) {
                 counts = ArchiveWriter.Counts()
-                let writer = ArchiveWriter(db: db, runID: runID)
+                let writer = ArchiveWriter(db: db, runID: runID, bodies: bodies)
                 let file = try writer.sourceFile(path: storedPath)
                 counts.files = 1
                 var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics)

@@ -23,6 +23,11 @@ SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.parti
        f.version_count
 FROM findings f JOIN versions v ON v.version_id = f.latest_version_id;
 
+CREATE VIEW version_bodies AS
+SELECT d.version_id,
+       gdarchive_body(d.data, (SELECT x.data FROM version_blobs x WHERE x.version_id = d.base_version_id)) AS body
+FROM version_blobs d;
+
 CREATE TABLE derived_state (
     name    TEXT    PRIMARY KEY,
     version INTEGER NOT NULL
@@ -105,9 +110,10 @@ CREATE TABLE source_files (
     last_run_id   INTEGER NOT NULL REFERENCES import_runs(id)
 , size INTEGER, mtime_ns INTEGER, content_sha256 TEXT);
 
-CREATE TABLE version_bodies (
-    version_id INTEGER PRIMARY KEY REFERENCES versions(version_id),
-    body       TEXT    NOT NULL
+CREATE TABLE version_blobs (
+    version_id      INTEGER PRIMARY KEY REFERENCES versions(version_id),
+    base_version_id INTEGER,           -- NULL: compressed alone; else the base it was compressed against
+    data            BLOB    NOT NULL   -- one zstd frame
 );
 
 CREATE TABLE versions (

@@ -1,0 +1,142 @@
+#include "gdarchive_codec.h"
+#include <sqlite3.h>
+#include <zstd.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct gdarchive_codec {
+    ZSTD_CCtx *cctx;
+    ZSTD_DCtx *dctx;
+    int level;
+};
+
+gdarchive_codec *gdarchive_codec_create(int level) {
+    gdarchive_codec *codec = calloc(1, sizeof *codec);
+    if (!codec) return NULL;
+    codec->cctx = ZSTD_createCCtx();
+    codec->dctx = ZSTD_createDCtx();
+    codec->level = level;
+    if (!codec->cctx || !codec->dctx) {
+        gdarchive_codec_free(codec);
+        return NULL;
+    }
+    return codec;
+}
+
+void gdarchive_codec_free(gdarchive_codec *codec) {
+    if (!codec) return;
+    ZSTD_freeCCtx(codec->cctx);
+    ZSTD_freeDCtx(codec->dctx);
+    free(codec);
+}
+
+size_t gdarchive_codec_bound(size_t size) { return ZSTD_compressBound(size); }
+
+size_t gdarchive_codec_compress(gdarchive_codec *codec, const void *src, size_t size,
+                                const void *prefix, size_t prefixSize, void *dst, size_t capacity) {
+    ZSTD_CCtx_reset(codec->cctx, ZSTD_reset_session_and_parameters);
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(codec->cctx, ZSTD_c_compressionLevel, codec->level))) return 0;
+    // No frame checksum: every body's SHA-256 is stored beside it, and `gdarchive check` verifies it.
+    if (prefix && prefixSize > 0) {
+        if (ZSTD_isError(ZSTD_CCtx_refPrefix(codec->cctx, prefix, prefixSize))) return 0;
+    }
+    size_t written = ZSTD_compress2(codec->cctx, dst, capacity, src, size);
+    return ZSTD_isError(written) ? 0 : written;
+}
+
+long long gdarchive_codec_content_size(const void *src, size_t size) {
+    unsigned long long n = ZSTD_getFrameContentSize(src, size);
+    if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n > (1ull << 40)) return -1;
+    return (long long)n;
+}
+
+long long gdarchive_codec_decompress(gdarchive_codec *codec, const void *src, size_t size,
+                                     const void *prefix, size_t prefixSize, void *dst, size_t capacity) {
+    ZSTD_DCtx_reset(codec->dctx, ZSTD_reset_session_and_parameters);
+    if (prefix && prefixSize > 0) {
+        if (ZSTD_isError(ZSTD_DCtx_refPrefix(codec->dctx, prefix, prefixSize))) return -1;
+    }
+    size_t n = ZSTD_decompressDCtx(codec->dctx, dst, capacity, src, size);
+    return ZSTD_isError(n) ? -1 : (long long)n;
+}
+
+// MARK: - SQL functions
+
+/// Decompresses a frame into memory from sqlite3_malloc64 (plus a NUL), or returns NULL
+/// with a message in *error.
+static char *inflate_frame(gdarchive_codec *codec, const void *src, size_t size,
+                           const void *prefix, size_t prefixSize, size_t *outSize, const char **error) {
+    long long expected = gdarchive_codec_content_size(src, size);
+    if (expected < 0) { *error = "gdarchive_body: the stored data is not a zstd frame with its size (damaged?)"; return NULL; }
+    char *out = sqlite3_malloc64((sqlite3_uint64)expected + 1);
+    if (!out) { *error = NULL; return NULL; }
+    long long n = gdarchive_codec_decompress(codec, src, size, prefix, prefixSize, out, (size_t)expected);
+    if (n != expected) {
+        sqlite3_free(out);
+        *error = "gdarchive_body: the stored data does not decompress (damaged, or its base is missing)";
+        return NULL;
+    }
+    out[n] = 0;
+    *outSize = (size_t)n;
+    return out;
+}
+
+static void body_function(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    (void)argc;
+    gdarchive_codec *codec = sqlite3_user_data(context);
+    int type = sqlite3_value_type(argv[0]);
+    if (type == SQLITE_NULL) { sqlite3_result_null(context); return; }
+    if (type == SQLITE_TEXT) { sqlite3_result_value(context, argv[0]); return; }  // stored uncompressed
+    const void *data = sqlite3_value_blob(argv[0]);
+    size_t dataSize = (size_t)sqlite3_value_bytes(argv[0]);
+    const char *error = NULL;
+    char *base = NULL;
+    size_t baseSize = 0;
+    int baseType = sqlite3_value_type(argv[1]);
+    if (baseType == SQLITE_BLOB) {
+        base = inflate_frame(codec, sqlite3_value_blob(argv[1]), (size_t)sqlite3_value_bytes(argv[1]), NULL, 0, &baseSize, &error);
+        if (!base) { if (error) sqlite3_result_error(context, error, -1); else sqlite3_result_error_nomem(context); return; }
+    } else if (baseType == SQLITE_TEXT) {
+        base = sqlite3_malloc64((sqlite3_uint64)sqlite3_value_bytes(argv[1]) + 1);
+        if (!base) { sqlite3_result_error_nomem(context); return; }
+        baseSize = (size_t)sqlite3_value_bytes(argv[1]);
+        memcpy(base, sqlite3_value_text(argv[1]), baseSize);
+    }
+    size_t size = 0;
+    char *text = inflate_frame(codec, data, dataSize, base, baseSize, &size, &error);
+    sqlite3_free(base);
+    if (!text) { if (error) sqlite3_result_error(context, error, -1); else sqlite3_result_error_nomem(context); return; }
+    sqlite3_result_text64(context, text, size, sqlite3_free, SQLITE_UTF8);
+}
+
+static void compress_function(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    (void)argc;
+    gdarchive_codec *codec = sqlite3_user_data(context);
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) { sqlite3_result_null(context); return; }
+    const unsigned char *text = sqlite3_value_text(argv[0]);
+    size_t size = (size_t)sqlite3_value_bytes(argv[0]);
+    const unsigned char *base = NULL;
+    size_t baseSize = 0;
+    if (sqlite3_value_type(argv[1]) != SQLITE_NULL) {
+        base = sqlite3_value_text(argv[1]);
+        baseSize = (size_t)sqlite3_value_bytes(argv[1]);
+    }
+    size_t capacity = gdarchive_codec_bound(size);
+    void *out = sqlite3_malloc64(capacity);
+    if (!out) { sqlite3_result_error_nomem(context); return; }
+    size_t n = gdarchive_codec_compress(codec, text, size, base, baseSize, out, capacity);
+    if (n == 0) { sqlite3_free(out); sqlite3_result_error(context, "gdarchive_compress: compression failed", -1); return; }
+    sqlite3_result_blob64(context, out, n, sqlite3_free);
+}
+
+static void free_codec(void *codec) { gdarchive_codec_free(codec); }
+
+int gdarchive_register_codec_functions(sqlite3 *db) {
+    gdarchive_codec *reader = gdarchive_codec_create(3);
+    gdarchive_codec *writer = gdarchive_codec_create(3);
+    if (!reader || !writer) { gdarchive_codec_free(reader); gdarchive_codec_free(writer); return SQLITE_NOMEM; }
+    int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    int rc = sqlite3_create_function_v2(db, "gdarchive_body", 2, flags, reader, body_function, NULL, NULL, free_codec);
+    if (rc != SQLITE_OK) { gdarchive_codec_free(writer); return rc; }
+    return sqlite3_create_function_v2(db, "gdarchive_compress", 2, flags, writer, compress_function, NULL, NULL, free_codec);
+}
