@@ -84,12 +84,11 @@ public struct ArchiveWriter {
             .execute(arguments: [size, mtimeNanoseconds, sha256, file])
     }
 
-    /// Records a file's new size and modification time when its content is unchanged.
-    public static func recordFileState(in archive: Archive, path: String, size: Int64, mtimeNanoseconds: Int64, sha256: String, runID: Int64) throws {
-        try archive.database.write { db in
-            try db.execute(sql: "UPDATE source_files SET size = ?, mtime_ns = ?, content_sha256 = ?, last_run_id = ? WHERE path = ?",
-                           arguments: [size, mtimeNanoseconds, sha256, runID, path])
-        }
+    /// Records a file's new size and modification time when its content is unchanged (call
+    /// inside a transaction).
+    public func recordFileState(path: String, size: Int64, mtimeNanoseconds: Int64, sha256: String) throws {
+        try db.cachedStatement(sql: "UPDATE source_files SET size = ?, mtime_ns = ?, content_sha256 = ?, last_run_id = ? WHERE path = ?")
+            .execute(arguments: [size, mtimeNanoseconds, sha256, runID, path])
     }
 
     /// Adds `counts` to the run's counters (call inside the file's transaction).

@@ -36,7 +36,7 @@ enum Terminal {
         case let error as DatabaseError:
             switch error.resultCode {
             case .SQLITE_FULL:
-                return ("the disk is full (or the archive reached its size limit); the file being imported was rolled back and the archive is consistent. Free some space and run the same command again", ExitStatus.cannotWrite)
+                return ("the disk is full (or the archive reached its size limit); the files not yet committed were rolled back and the archive is consistent. Free some space and run the same command again", ExitStatus.cannotWrite)
             case .SQLITE_READONLY:
                 return ("the archive cannot be written (a read-only file, or a folder gdarchive may not write in for its journal); nothing was changed. Check the permissions of the archive and its folder", ExitStatus.cannotWrite)
             case .SQLITE_CANTOPEN:

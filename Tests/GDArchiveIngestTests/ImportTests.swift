@@ -62,6 +62,29 @@ final class TestArchive {
         #expect(try t.int("SELECT count FROM latest_findings WHERE version_count = 3") == 43)
     }
 
+    /// Files commit in groups: whole files, at the first file boundary after the interval.
+    /// (A file is reported when it has been read, just before its group may commit: with a
+    /// zero interval each report sees the files before it.)
+    @Test(arguments: [(Duration.zero, [0, 1, 2, 3]), (Duration.seconds(3600), [0, 0, 0, 0])])
+    func filesCommitInGroupsOfWholeFiles(interval: Duration, visibleAfterEachFile: [Int]) throws {
+        let t = try TestArchive()
+        let exports = try t.tmp.copyFixture("exports")
+        // What another connection sees of the files when each one has been read.
+        let observer = try DatabaseQueue(path: t.archive.path)
+        var seen: [Int] = []
+        var options = ImportOptions()
+        options.commitInterval = interval
+        options.fileDone = { _ in
+            seen.append((try? observer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM source_files") ?? -1 }) ?? -1)
+        }
+        let summary = try Importer(archive: t.archive, command: "test") { _ in }.run(inputs: [exports], options: options)
+        #expect(summary.counts.files == 4)
+        #expect(seen == visibleAfterEachFile)
+        // Either way, everything is there at the end.
+        #expect(try observer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM source_files") } == 4)
+        #expect(try t.int("SELECT count(*) FROM versions") == 21)
+    }
+
     @Test func importingTheSameDataTwiceChangesNothingAndSaysSo() throws {
         let t = try TestArchive()
         let fixtures = try t.tmp.copyFixture(".", as: "Fixtures")

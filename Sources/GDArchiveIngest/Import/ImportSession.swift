@@ -25,7 +25,7 @@ public final class ImportSession {
     @discardableResult
     public func importFile(at path: String, recordedAs name: String) throws -> ArchiveWriter.Counts {
         summary.filesOpened += 1
-        let counts = try importer.importOne(displayPath: name, storedPath: name, runID: summary.runID, stat: nil) {
+        let counts = try importer.importInOwnTransaction(displayPath: name, storedPath: name, runID: summary.runID) {
             Foundation.open(path, O_RDONLY | O_CLOEXEC)
         }
         summary.counts += counts
@@ -45,6 +45,24 @@ public final class ImportSession {
 }
 
 extension Importer {
+    /// Imports one input in a transaction of its own.
+    func importInOwnTransaction(displayPath: String, storedPath: String, runID: Int64, open: () -> Int32) throws -> ArchiveWriter.Counts {
+        do {
+            return try archive.database.writeWithoutTransaction { db in
+                var counts = ArchiveWriter.Counts()
+                try db.inTransaction(.immediate) {
+                    counts = try importOne(db, displayPath: displayPath, storedPath: storedPath, runID: runID, stat: nil, open: open)
+                    return .commit
+                }
+                return counts
+            }
+        } catch {
+            // The bases this transaction stored are gone with it.
+            bodies.forgetCachedBases()
+            throw error
+        }
+    }
+
     /// Starts a run whose inputs are given one by one.
     public func beginSession() throws -> ImportSession {
         try DerivedData.refreshIfNeeded(archive)

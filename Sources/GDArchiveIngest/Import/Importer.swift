@@ -86,6 +86,11 @@ public struct ImportOptions {
     public var progress: ((Int, Int?, Int) -> Void)?
     /// Count the files first, so that progress has a total.
     public var countFilesFirst = false
+    /// Files are committed in groups: a transaction spans whole files and is committed at the
+    /// first file boundary after it has been open this long, and at the end. One commit per
+    /// file rewrites the same index pages for every file and halves the import's speed; a
+    /// kill loses at most this much work, which the next run redoes.
+    public var commitInterval: Duration = .seconds(2)
 
     public init() {}
 }
@@ -99,21 +104,22 @@ public struct ImportOptions {
 /// print(summary.line)
 /// ```
 ///
-/// Each input file is imported in one transaction together with its provenance, its errors,
-/// what the file looked like (size, modification time, SHA-256) and the run's counters: a
-/// killed import leaves either all of a file or none of it, and a rerun finishes the job
+/// Each input file is imported whole in one transaction together with its provenance, its
+/// errors, what the file looked like (size, modification time, SHA-256) and the run's
+/// counters; a transaction holds the files of about ``ImportOptions/commitInterval`` of work.
+/// A killed import leaves either all of a file or none of it, and a rerun finishes the job
 /// (versions are stored once, by content hash). A file unchanged since it was last read
 /// completely is not opened again. Records are streamed; memory does not grow with the number
 /// or size of files.
 ///
 /// - Throws: ``StoreError`` or GRDB's `DatabaseError` when the archive cannot be written
-///   (the file being imported is rolled back, earlier files stay).
+///   (the files not yet committed are rolled back, earlier ones stay).
 public final class Importer {
     let archive: Archive
     let command: String
     private let diagnostics: (Diagnostic) -> Void
     /// One body codec for the run: its cache of finding bases outlives each file's transaction.
-    private let bodies = BodyCodec()
+    let bodies = BodyCodec()
 
     public init(archive: Archive, command: String, diagnostics: @escaping (Diagnostic) -> Void) {
         self.archive = archive
@@ -149,60 +155,76 @@ public final class Importer {
         var walker = InputWalker(paths: inputs, since: options.since)
         var done = 0
         do {
-            while let entry = walker.next() {
-                // A stop request ends the import between files (the last one committed).
-                if options.shouldStop() {
-                    summary.interrupted = true
-                    break
-                }
-                switch entry {
-                case .stdin:
-                    summary.filesOpened += 1
-                    let counts = try importOne(displayPath: "-", storedPath: "<stdin>", runID: runID, stat: nil) { 0 }
-                    summary.counts += counts
-                    options.fileDone?(FileReport(path: "-", outcome: .read, counts: counts))
-                case .file(let path, let info):
-                    let stored = URL(fileURLWithPath: path).standardizedFileURL.path
-                    if let since = options.since, !InputWalker.isOnOrAfter(since, path: path, info: info) {
-                        summary.filesOutsideRange += 1
-                        options.fileDone?(FileReport(path: path, outcome: .outsideRange, counts: .init()))
-                        continue
-                    }
-                    if !options.rescan, let known = try knownFile(stored) {
-                        if known.size == info.size && known.mtimeNanoseconds == info.mtimeNanoseconds {
-                            summary.unchangedFiles += 1
-                            options.fileDone?(FileReport(path: path, outcome: .unchanged, counts: .init()))
-                            done += 1
-                            options.progress?(done, total, summary.counts.newVersions)
-                            continue
+            try archive.database.writeWithoutTransaction { db in
+                var group = CommitGroup(db: db, interval: options.commitInterval)
+                do {
+                    while let entry = walker.next() {
+                        // A stop request ends the import between files (and commits them).
+                        if options.shouldStop() {
+                            summary.interrupted = true
+                            break
                         }
-                        // Same size, new modification time (a re-sync, a touch): compare contents.
-                        if let hash = known.sha256, known.size == info.size {
+                        switch entry {
+                        case .stdin:
                             summary.filesOpened += 1
-                            if let current = Self.contentHash(path), current == hash {
-                                try ArchiveWriter.recordFileState(in: archive, path: stored, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: hash, runID: runID)
-                                summary.unchangedFiles += 1
-                                options.fileDone?(FileReport(path: path, outcome: .sameContent, counts: .init()))
-                                done += 1
-                                options.progress?(done, total, summary.counts.newVersions)
+                            try group.begin()
+                            let counts = try importOne(db, displayPath: "-", storedPath: "<stdin>", runID: runID, stat: nil) { 0 }
+                            summary.counts += counts
+                            options.fileDone?(FileReport(path: "-", outcome: .read, counts: counts))
+                        case .file(let path, let info):
+                            let stored = URL(fileURLWithPath: path).standardizedFileURL.path
+                            if let since = options.since, !InputWalker.isOnOrAfter(since, path: path, info: info) {
+                                summary.filesOutsideRange += 1
+                                options.fileDone?(FileReport(path: path, outcome: .outsideRange, counts: .init()))
                                 continue
                             }
-                            summary.filesOpened -= 1  // counted once, below
+                            if !options.rescan, let known = try knownFile(db, stored) {
+                                if known.size == info.size && known.mtimeNanoseconds == info.mtimeNanoseconds {
+                                    summary.unchangedFiles += 1
+                                    options.fileDone?(FileReport(path: path, outcome: .unchanged, counts: .init()))
+                                    done += 1
+                                    options.progress?(done, total, summary.counts.newVersions)
+                                    continue
+                                }
+                                // Same size, new modification time (a re-sync, a touch): compare contents.
+                                if let hash = known.sha256, known.size == info.size {
+                                    summary.filesOpened += 1
+                                    if let current = Self.contentHash(path), current == hash {
+                                        try group.begin()
+                                        try ArchiveWriter(db: db, runID: runID).recordFileState(path: stored, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: hash)
+                                        summary.unchangedFiles += 1
+                                        options.fileDone?(FileReport(path: path, outcome: .sameContent, counts: .init()))
+                                        done += 1
+                                        options.progress?(done, total, summary.counts.newVersions)
+                                        try group.commitIfDue()
+                                        continue
+                                    }
+                                    summary.filesOpened -= 1  // counted once, below
+                                }
+                            }
+                            summary.filesOpened += 1
+                            try group.begin()
+                            let counts = try importOne(db, displayPath: path, storedPath: stored, runID: runID, stat: info) {
+                                Foundation.open(path, O_RDONLY | O_CLOEXEC)
+                            }
+                            summary.counts += counts
+                            options.fileDone?(FileReport(path: path, outcome: .read, counts: counts))
+                        case .problem(let path, let message, let isError):
+                            diagnostics(Diagnostic(severity: isError ? .error : .note, path: path, message: message))
+                            if isError { summary.unreadableInputs += 1 }
+                            continue
                         }
+                        done += 1
+                        options.progress?(done, total, summary.counts.newVersions)
+                        try group.commitIfDue()
                     }
-                    summary.filesOpened += 1
-                    let counts = try importOne(displayPath: path, storedPath: stored, runID: runID, stat: info) {
-                        Foundation.open(path, O_RDONLY | O_CLOEXEC)
-                    }
-                    summary.counts += counts
-                    options.fileDone?(FileReport(path: path, outcome: .read, counts: counts))
-                case .problem(let path, let message, let isError):
-                    diagnostics(Diagnostic(severity: isError ? .error : .note, path: path, message: message))
-                    if isError { summary.unreadableInputs += 1 }
-                    continue
+                    try group.commit()
+                } catch {
+                    group.rollback()
+                    // The bases stored by the rolled-back files are gone with them.
+                    bodies.forgetCachedBases()
+                    throw error
                 }
-                done += 1
-                options.progress?(done, total, summary.counts.newVersions)
             }
         } catch {
             try? ArchiveWriter.finishRun(in: archive, runID: runID, status: "failed")
@@ -215,11 +237,9 @@ public final class Importer {
         return summary
     }
 
-    private func knownFile(_ path: String) throws -> KnownFile? {
-        try archive.database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT size, mtime_ns, content_sha256 FROM source_files WHERE path = ?"), arguments: [path])
-                .map { KnownFile(size: $0["size"], mtimeNanoseconds: $0["mtime_ns"], sha256: $0["content_sha256"]) }
-        }
+    private func knownFile(_ db: Database, _ path: String) throws -> KnownFile? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT size, mtime_ns, content_sha256 FROM source_files WHERE path = ?"), arguments: [path])
+            .map { KnownFile(size: $0["size"], mtimeNanoseconds: $0["mtime_ns"], sha256: $0["content_sha256"]) }
     }
 
     /// SHA-256 (hex) of a file's bytes, or nil if it cannot be read.
@@ -229,73 +249,94 @@ public final class Importer {
         return try? reader.finishHashing()
     }
 
-    /// Imports one input in one transaction.
-    func importOne(displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
+    /// Imports one input inside the current group's transaction.
+    func importOne(_ db: Database, displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
                    open: () -> Int32) throws -> ArchiveWriter.Counts {
-        do {
-            return try importOneTransaction(displayPath: displayPath, storedPath: storedPath, runID: runID, stat: info, open: open)
-        } catch {
-            // The bases this transaction stored are gone with it.
-            bodies.forgetCachedBases()
-            throw error
-        }
-    }
-
-    private func importOneTransaction(displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
-                                      open: () -> Int32) throws -> ArchiveWriter.Counts {
-        try archive.database.writeWithoutTransaction { db in
-            var counts = ArchiveWriter.Counts()
-            try db.inTransaction(.immediate) {
-                counts = ArchiveWriter.Counts()
-                let writer = ArchiveWriter(db: db, runID: runID, bodies: bodies)
-                let file = try writer.sourceFile(path: storedPath)
-                counts.files = 1
-                var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics)
-                let fd = open()
-                var contentHash: String?
-                if fd < 0 {
-                    try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "cannot open: \(String(cString: strerror(errno)))", excerpt: nil)
-                } else {
-                    // Reading, parsing and hashing run on a second thread while this one writes.
-                    let queue = ItemQueue()
-                    Producer.start(fd: fd, ownsDescriptor: displayPath != "-", hashing: info != nil, into: queue)
-                    do {
-                        while let batch = queue.take() {
-                            for item in batch {
-                                switch item {
-                                case .contentHash(let hash): contentHash = hash
-                                case .emptyInput:
-                                    diagnostics(Diagnostic(severity: .warning, path: displayPath, message: "empty input; nothing to import"))
-                                case .readFailure(let reason):
-                                    try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "read failed: \(reason); the records before the failure were kept", excerpt: nil)
-                                default:
-                                    try session.apply(item)
-                                }
-                            }
+        var counts = ArchiveWriter.Counts()
+        let writer = ArchiveWriter(db: db, runID: runID, bodies: bodies)
+        let file = try writer.sourceFile(path: storedPath)
+        counts.files = 1
+        var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics)
+        let fd = open()
+        var contentHash: String?
+        if fd < 0 {
+            try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "cannot open: \(String(cString: strerror(errno)))", excerpt: nil)
+        } else {
+            // Reading, parsing and hashing run on a second thread while this one writes.
+            let queue = ItemQueue()
+            Producer.start(fd: fd, ownsDescriptor: displayPath != "-", hashing: info != nil, into: queue)
+            do {
+                while let batch = queue.take() {
+                    for item in batch {
+                        switch item {
+                        case .contentHash(let hash): contentHash = hash
+                        case .emptyInput:
+                            diagnostics(Diagnostic(severity: .warning, path: displayPath, message: "empty input; nothing to import"))
+                        case .readFailure(let reason):
+                            try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "read failed: \(reason); the records before the failure were kept", excerpt: nil)
+                        default:
+                            try session.apply(item)
                         }
-                    } catch {
-                        queue.cancel()
-                        queue.waitUntilClosed()
-                        throw error
                     }
                 }
-                if session.counts.errors > session.printedErrors {
-                    diagnostics(Diagnostic(severity: .note, path: displayPath, message: "\(session.counts.errors - session.printedErrors) more errors in this file were recorded but not shown (the first \(FileSession.printLimit) are); they are in the archive's import_errors table"))
-                }
-                counts.records = session.counts.records
-                counts.newFindings = session.counts.newFindings
-                counts.newVersions = session.counts.newVersions
-                counts.knownVersions = session.counts.knownVersions
-                counts.skipped = session.counts.skipped
-                counts.errors = session.counts.errors
-                if let info, let contentHash {
-                    try writer.recordFileState(file: file, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: contentHash)
-                }
-                try writer.add(counts)
-                return .commit
+            } catch {
+                queue.cancel()
+                queue.waitUntilClosed()
+                throw error
             }
-            return counts
         }
+        if session.counts.errors > session.printedErrors {
+            diagnostics(Diagnostic(severity: .note, path: displayPath, message: "\(session.counts.errors - session.printedErrors) more errors in this file were recorded but not shown (the first \(FileSession.printLimit) are); they are in the archive's import_errors table"))
+        }
+        counts.records = session.counts.records
+        counts.newFindings = session.counts.newFindings
+        counts.newVersions = session.counts.newVersions
+        counts.knownVersions = session.counts.knownVersions
+        counts.skipped = session.counts.skipped
+        counts.errors = session.counts.errors
+        if let info, let contentHash {
+            try writer.recordFileState(file: file, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: contentHash)
+        }
+        try writer.add(counts)
+        return counts
+    }
+}
+
+/// The transaction that holds the files of one commit group (see
+/// ``ImportOptions/commitInterval``).
+struct CommitGroup {
+    let db: Database
+    let interval: Duration
+    private let clock = ContinuousClock()
+    private var openedAt: ContinuousClock.Instant?
+
+    init(db: Database, interval: Duration) {
+        self.db = db
+        self.interval = interval
+    }
+
+    /// Opens the transaction unless it is open. IMMEDIATE: the write lock is taken at once.
+    mutating func begin() throws {
+        guard openedAt == nil else { return }
+        try db.execute(sql: "BEGIN IMMEDIATE")
+        openedAt = clock.now
+    }
+
+    /// Commits if the transaction has been open for the interval (call between files).
+    mutating func commitIfDue() throws {
+        if let openedAt, clock.now - openedAt >= interval { try commit() }
+    }
+
+    mutating func commit() throws {
+        guard openedAt != nil else { return }
+        try db.execute(sql: "COMMIT")
+        openedAt = nil
+    }
+
+    mutating func rollback() {
+        guard openedAt != nil else { return }
+        if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+        openedAt = nil
     }
 }
 
