@@ -81,31 +81,75 @@ static char *inflate_frame(gdarchive_codec *codec, const void *src, size_t size,
     return out;
 }
 
+/// The SQL function's state: a context, and the last body it returned. A query that reads
+/// `body` several times per row (json_type, then json_extract) decompresses it once.
+typedef struct {
+    gdarchive_codec *codec;
+    unsigned char *lastInput;   // data, then base data
+    size_t lastDataSize, lastBaseSize;
+    char *lastText;
+    size_t lastTextSize;
+} body_state;
+
+static void body_state_free(void *p) {
+    body_state *state = p;
+    if (!state) return;
+    gdarchive_codec_free(state->codec);
+    sqlite3_free(state->lastInput);
+    sqlite3_free(state->lastText);
+    sqlite3_free(state);
+}
+
 static void body_function(sqlite3_context *context, int argc, sqlite3_value **argv) {
     (void)argc;
-    gdarchive_codec *codec = sqlite3_user_data(context);
+    body_state *state = sqlite3_user_data(context);
+    gdarchive_codec *codec = state->codec;
     int type = sqlite3_value_type(argv[0]);
     if (type == SQLITE_NULL) { sqlite3_result_null(context); return; }
     if (type == SQLITE_TEXT) { sqlite3_result_value(context, argv[0]); return; }  // stored uncompressed
     const void *data = sqlite3_value_blob(argv[0]);
     size_t dataSize = (size_t)sqlite3_value_bytes(argv[0]);
+    int baseType = sqlite3_value_type(argv[1]);
+    const void *baseData = baseType == SQLITE_NULL ? NULL : (baseType == SQLITE_BLOB ? sqlite3_value_blob(argv[1]) : (const void *)sqlite3_value_text(argv[1]));
+    size_t baseDataSize = baseData ? (size_t)sqlite3_value_bytes(argv[1]) : 0;
+    if (state->lastText && state->lastDataSize == dataSize && state->lastBaseSize == baseDataSize
+        && memcmp(state->lastInput, data, dataSize) == 0
+        && (baseDataSize == 0 || memcmp(state->lastInput + dataSize, baseData, baseDataSize) == 0)) {
+        sqlite3_result_text64(context, state->lastText, state->lastTextSize, SQLITE_TRANSIENT, SQLITE_UTF8);
+        return;
+    }
     const char *error = NULL;
     char *base = NULL;
     size_t baseSize = 0;
-    int baseType = sqlite3_value_type(argv[1]);
     if (baseType == SQLITE_BLOB) {
-        base = inflate_frame(codec, sqlite3_value_blob(argv[1]), (size_t)sqlite3_value_bytes(argv[1]), NULL, 0, &baseSize, &error);
+        base = inflate_frame(codec, baseData, baseDataSize, NULL, 0, &baseSize, &error);
         if (!base) { if (error) sqlite3_result_error(context, error, -1); else sqlite3_result_error_nomem(context); return; }
     } else if (baseType == SQLITE_TEXT) {
-        base = sqlite3_malloc64((sqlite3_uint64)sqlite3_value_bytes(argv[1]) + 1);
+        base = sqlite3_malloc64((sqlite3_uint64)baseDataSize + 1);
         if (!base) { sqlite3_result_error_nomem(context); return; }
-        baseSize = (size_t)sqlite3_value_bytes(argv[1]);
-        memcpy(base, sqlite3_value_text(argv[1]), baseSize);
+        baseSize = baseDataSize;
+        memcpy(base, baseData, baseSize);
     }
     size_t size = 0;
     char *text = inflate_frame(codec, data, dataSize, base, baseSize, &size, &error);
     sqlite3_free(base);
     if (!text) { if (error) sqlite3_result_error(context, error, -1); else sqlite3_result_error_nomem(context); return; }
+    // Remember it (best effort: without memory, just do not cache).
+    sqlite3_free(state->lastText);
+    sqlite3_free(state->lastInput);
+    state->lastText = NULL;
+    state->lastInput = sqlite3_malloc64((sqlite3_uint64)(dataSize + baseDataSize) + 1);
+    if (state->lastInput) {
+        memcpy(state->lastInput, data, dataSize);
+        if (baseDataSize) memcpy(state->lastInput + dataSize, baseData, baseDataSize);
+        state->lastDataSize = dataSize;
+        state->lastBaseSize = baseDataSize;
+        state->lastText = sqlite3_malloc64((sqlite3_uint64)size + 1);
+        if (state->lastText) {
+            memcpy(state->lastText, text, size + 1);
+            state->lastTextSize = size;
+        }
+    }
     sqlite3_result_text64(context, text, size, sqlite3_free, SQLITE_UTF8);
 }
 
@@ -132,11 +176,15 @@ static void compress_function(sqlite3_context *context, int argc, sqlite3_value 
 static void free_codec(void *codec) { gdarchive_codec_free(codec); }
 
 int gdarchive_register_codec_functions(sqlite3 *db) {
-    gdarchive_codec *reader = gdarchive_codec_create(3);
+    body_state *reader = sqlite3_malloc64(sizeof *reader);
     gdarchive_codec *writer = gdarchive_codec_create(3);
-    if (!reader || !writer) { gdarchive_codec_free(reader); gdarchive_codec_free(writer); return SQLITE_NOMEM; }
+    if (reader) {
+        memset(reader, 0, sizeof *reader);
+        reader->codec = gdarchive_codec_create(3);
+    }
+    if (!reader || !reader->codec || !writer) { body_state_free(reader); gdarchive_codec_free(writer); return SQLITE_NOMEM; }
     int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-    int rc = sqlite3_create_function_v2(db, "gdarchive_body", 2, flags, reader, body_function, NULL, NULL, free_codec);
+    int rc = sqlite3_create_function_v2(db, "gdarchive_body", 2, flags, reader, body_function, NULL, NULL, body_state_free);
     if (rc != SQLITE_OK) { gdarchive_codec_free(writer); return rc; }
     return sqlite3_create_function_v2(db, "gdarchive_compress", 2, flags, writer, compress_function, NULL, NULL, free_codec);
 }

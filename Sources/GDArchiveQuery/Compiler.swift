@@ -113,6 +113,40 @@ public enum FilterCompiler {
         }
     }
 
+    /// `$.a`, `$.a.b`, … (every prefix of a path) when no key needs quoting in an SQLite JSON
+    /// path; nil otherwise.
+    static func jsonPaths(_ segments: [String]) -> [String]? {
+        let plain = segments.allSatisfy { segment in
+            !segment.isEmpty && segment.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F }
+        }
+        guard plain else { return nil }
+        var path = "$"
+        return segments.map { path += "." + $0; return path }
+    }
+
+    /// True in SQL when the deepest of `prefixes` that exists in the body is an array: the
+    /// rest of the path lies inside its elements.
+    static func arrayOnPath(_ prefixes: ArraySlice<String>) -> (String, [QueryValue]) {
+        switch prefixes.count {
+        case 0: return ("0", [])
+        case 1: return ("json_type(vb.body, ?) = 'array'", [.text(prefixes.first!)])
+        default:
+            let deepestFirst = prefixes.reversed().map { QueryValue.text($0) }
+            return ("coalesce(\(Array(repeating: "json_type(vb.body, ?)", count: deepestFirst.count).joined(separator: ", "))) = 'array'", deepestFirst)
+        }
+    }
+
+    /// SQL text and its bindings, built together so that they stay in order.
+    struct SQLText {
+        var text = ""
+        var bindings: [QueryValue] = []
+        mutating func add(_ sql: String, _ values: [QueryValue] = []) {
+            text += sql
+            bindings += values
+        }
+        mutating func add(_ part: (String, [QueryValue])) { add(part.0, part.1) }
+    }
+
     /// A condition on one value expression, before it is placed in its context.
     struct Predicate {
         var sql: (String) -> String
@@ -158,10 +192,32 @@ public enum FilterCompiler {
                 // directly, and each is then a primary-key lookup.
                 return "f.version_id \(negated ? "NOT IN" : "IN") (SELECT i.version_id FROM indicators i WHERE \(kindSQL) AND \(sql))"
             case .path(let segments):
-                bindings.append(.text("$." + segments[0]))
-                bindings.append(.text("$." + segments.joined(separator: ".")))
-                bindings += predicate.values
-                let exists = "EXISTS (SELECT 1 FROM version_bodies vb, json_tree(vb.body, ?) t WHERE vb.version_id = f.version_id AND \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND \(predicate.sql("t.atom")))"
+                // Any value at the path matches, through arrays at any depth (`json_tree`).
+                func tree() -> (String, [QueryValue]) {
+                    ("EXISTS (SELECT 1 FROM json_tree(vb.body, ?) t WHERE \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND \(predicate.sql("t.atom")))",
+                     [.text("$." + segments[0]), .text("$." + segments.joined(separator: "."))] + predicate.values)
+                }
+                var sql = SQLText()
+                sql.add("EXISTS (SELECT 1 FROM version_bodies vb WHERE vb.version_id = f.version_id AND ")
+                if let prefixes = FilterCompiler.jsonPaths(segments) {
+                    // Fast: when no array lies on the path, json_extract reads its one value;
+                    // the json_tree walk is left for the bodies where an array does.
+                    let full = QueryValue.text(prefixes.last!)
+                    sql.add("CASE WHEN json_type(vb.body, ?) IS NOT NULL THEN CASE json_type(vb.body, ?) WHEN 'array' THEN ", [full, full])
+                    sql.add(tree())
+                    sql.add(" WHEN 'object' THEN 0 ELSE coalesce(")
+                    sql.add(predicate.sql("json_extract(vb.body, ?)"), [full] + predicate.values)
+                    sql.add(", 0) END WHEN ")
+                    sql.add(FilterCompiler.arrayOnPath(prefixes.dropLast()))
+                    sql.add(" THEN ")
+                    sql.add(tree())
+                    sql.add(" ELSE 0 END")
+                } else {
+                    sql.add(tree())
+                }
+                sql.add(")")
+                bindings += sql.bindings
+                let exists = sql.text
                 return negated ? "NOT \(exists)" : exists
             }
         }
@@ -175,9 +231,24 @@ public enum FilterCompiler {
                 let kindSQL = kinds.count == 1 ? "i.kind = ?" : "i.kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
                 return "f.version_id \(negated ? "IN" : "NOT IN") (SELECT i.version_id FROM indicators i WHERE \(kindSQL))"
             case .path(let segments):
-                bindings.append(.text("$." + segments[0]))
-                bindings.append(.text("$." + segments.joined(separator: ".")))
-                return "\(negated ? "" : "NOT ")EXISTS (SELECT 1 FROM version_bodies vb, json_tree(vb.body, ?) t WHERE vb.version_id = f.version_id AND \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type != 'null')"
+                // "Has a non-null value at the path", through arrays at any depth.
+                let tree = ("EXISTS (SELECT 1 FROM json_tree(vb.body, ?) t WHERE \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type != 'null')",
+                            [QueryValue.text("$." + segments[0]), .text("$." + segments.joined(separator: "."))])
+                var sql = SQLText()
+                sql.add("\(negated ? "" : "NOT ")EXISTS (SELECT 1 FROM version_bodies vb WHERE vb.version_id = f.version_id AND ")
+                if let prefixes = FilterCompiler.jsonPaths(segments) {
+                    let full = QueryValue.text(prefixes.last!)
+                    sql.add("CASE WHEN json_type(vb.body, ?) IS NOT NULL THEN json_type(vb.body, ?) != 'null' WHEN ", [full, full])
+                    sql.add(FilterCompiler.arrayOnPath(prefixes.dropLast()))
+                    sql.add(" THEN ")
+                    sql.add(tree)
+                    sql.add(" ELSE 0 END")
+                } else {
+                    sql.add(tree)
+                }
+                sql.add(")")
+                bindings += sql.bindings
+                return sql.text
             }
         }
     }

@@ -10,7 +10,7 @@ func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compi
 
 @Suite struct CompilerTests {
     static let indicatorPrefix = "f.version_id IN (SELECT i.version_id FROM indicators i WHERE "
-    static let pathPrefix = "EXISTS (SELECT 1 FROM version_bodies vb, json_tree(vb.body, ?) t WHERE vb.version_id = f.version_id AND gdarchive_path(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND "
+    static let treePrefix = "EXISTS (SELECT 1 FROM json_tree(vb.body, ?) t WHERE gdarchive_path(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND "
 
     @Test(arguments: [
         ("severity >= 7", #"f."severity" >= ?"#, [QueryValue.real(7)]),
@@ -41,13 +41,24 @@ func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compi
         ("domain = 'C2.Example.NET'", indicatorPrefix + "i.kind = ? AND i.value IN (?, ?))", [.text("domain"), .text("C2.Example.NET"), .text("c2.example.net")]),
         ("local_port < 1024", indicatorPrefix + "i.kind = ? AND CAST(i.value AS INTEGER) < ?)", [.text("local_port"), .integer(1024)]),
         ("bucket is null", "f.version_id NOT IN (SELECT i.version_id FROM indicators i WHERE i.kind = ?)", [.text("bucket")]),
-        ("service.action.awsApiCallAction.api = 'GetSecretValue'", pathPrefix + "t.atom = ?)",
-         [.text("$.service"), .text("$.service.action.awsApiCallAction.api"), .text("GetSecretValue")]),
-        ("resource.s3BucketDetails.name like 'prod-%'", pathPrefix + "t.atom LIKE ?)",
-         [.text("$.resource"), .text("$.resource.s3BucketDetails.name"), .text("prod-%")]),
-        ("service.count > 5", pathPrefix + "t.atom > ?)", [.text("$.service"), .text("$.service.count"), .integer(5)]),
-        ("description is not null", "EXISTS (SELECT 1 FROM version_bodies vb, json_tree(vb.body, ?) t WHERE vb.version_id = f.version_id AND gdarchive_path(t.fullkey) = ? AND t.type != 'null')",
-         [.text("$.description"), .text("$.description")]),
+        // A path: json_extract where no array lies on it, the json_tree walk where one does.
+        ("service.count > 5",
+         "EXISTS (SELECT 1 FROM version_bodies vb WHERE vb.version_id = f.version_id AND CASE WHEN json_type(vb.body, ?) IS NOT NULL THEN "
+            + "CASE json_type(vb.body, ?) WHEN 'array' THEN " + treePrefix + "t.atom > ?) WHEN 'object' THEN 0 ELSE coalesce(json_extract(vb.body, ?) > ?, 0) END "
+            + "WHEN json_type(vb.body, ?) = 'array' THEN " + treePrefix + "t.atom > ?) ELSE 0 END)",
+         [.text("$.service.count"), .text("$.service.count"), .text("$.service"), .text("$.service.count"), .integer(5), .text("$.service.count"), .integer(5),
+          .text("$.service"), .text("$.service"), .text("$.service.count"), .integer(5)]),
+        ("resource.s3BucketDetails.name like 'prod-%'",
+         "EXISTS (SELECT 1 FROM version_bodies vb WHERE vb.version_id = f.version_id AND CASE WHEN json_type(vb.body, ?) IS NOT NULL THEN "
+            + "CASE json_type(vb.body, ?) WHEN 'array' THEN " + treePrefix + "t.atom LIKE ?) WHEN 'object' THEN 0 ELSE coalesce(json_extract(vb.body, ?) LIKE ?, 0) END "
+            + "WHEN coalesce(json_type(vb.body, ?), json_type(vb.body, ?)) = 'array' THEN " + treePrefix + "t.atom LIKE ?) ELSE 0 END)",
+         [.text("$.resource.s3BucketDetails.name"), .text("$.resource.s3BucketDetails.name"), .text("$.resource"), .text("$.resource.s3BucketDetails.name"), .text("prod-%"),
+          .text("$.resource.s3BucketDetails.name"), .text("prod-%"), .text("$.resource.s3BucketDetails"), .text("$.resource"),
+          .text("$.resource"), .text("$.resource.s3BucketDetails.name"), .text("prod-%")]),
+        ("description is not null",
+         "EXISTS (SELECT 1 FROM version_bodies vb WHERE vb.version_id = f.version_id AND CASE WHEN json_type(vb.body, ?) IS NOT NULL THEN json_type(vb.body, ?) != 'null' "
+            + "WHEN 0 THEN EXISTS (SELECT 1 FROM json_tree(vb.body, ?) t WHERE gdarchive_path(t.fullkey) = ? AND t.type != 'null') ELSE 0 END)",
+         [.text("$.description"), .text("$.description"), .text("$.description"), .text("$.description")]),
     ])
     func compilesToSQLAndBindings(filter: String, sql: String, bindings: [QueryValue]) throws {
         let compiled = try compile(filter)

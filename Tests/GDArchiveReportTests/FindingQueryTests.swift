@@ -43,6 +43,34 @@ func ids(_ request: QueryRequest, _ archive: Archive) throws -> [String] {
         #expect(try ids(QueryRequest(filter: "bucket in ('logs', 'public')"), a) == ["one-bucket", "two-buckets"])
     }
 
+    /// Paths are read with json_extract when no array lies on them and walked with json_tree
+    /// when one does; every shape must give the same answers either way.
+    @Test func aPathMeansTheSameWhateverTheShapeOfTheBody() throws {
+        let (tmp, a) = try archive(with: [
+            finding("atom", extra: #","x":{"y":{"z":"v"}}"#),
+            finding("number", extra: #","x":{"y":{"z":7}}"#),
+            finding("true", extra: #","x":{"y":{"z":true}}"#),
+            finding("null", extra: #","x":{"y":{"z":null}}"#),
+            finding("object", extra: #","x":{"y":{"z":{"v":"v"}}}"#),
+            finding("atoms", extra: #","x":{"y":{"z":["u","v"]}}"#),
+            finding("nested", extra: #","x":{"y":{"z":[["v"]]}}"#),
+            finding("through", extra: #","x":[{"y":{"z":"w"}},{"y":[{"z":"v"}]}]"#),
+            finding("scalar-on-the-way", extra: #","x":{"y":"z"}"#),
+            finding("missing", extra: #","x":{}"#),
+        ])
+        defer { withExtendedLifetime(tmp) {} }
+        #expect(try ids(QueryRequest(filter: "x.y.z = 'v'"), a) == ["atoms", "atom", "nested", "through"].sorted())
+        #expect(try ids(QueryRequest(filter: "x.y.z like 'w'"), a) == ["through"])
+        #expect(try ids(QueryRequest(filter: "x.y.z > 5 and x.y.z < 100"), a) == ["number"])
+        #expect(try ids(QueryRequest(filter: "x.y.z = true"), a) == ["true"])
+        #expect(try ids(QueryRequest(filter: "x.y.z in ('u', 'w')"), a) == ["atoms", "through"])
+        #expect(try ids(QueryRequest(filter: "x.y.z != 'v'"), a) == ["missing", "null", "number", "object", "scalar-on-the-way", "true"])
+        #expect(try ids(QueryRequest(filter: "x.y.z is not null"), a) == ["atom", "atoms", "nested", "number", "object", "through", "true"])
+        #expect(try ids(QueryRequest(filter: "x.y.z is null"), a) == ["missing", "null", "scalar-on-the-way"])
+        #expect(try ids(QueryRequest(filter: "x.y is not null"), a) == ["atom", "atoms", "nested", "null", "number", "object", "scalar-on-the-way", "through", "true"])
+        #expect(try ids(QueryRequest(filter: "x.y = 'z'"), a) == ["scalar-on-the-way"])
+    }
+
     @Test func latestByDefaultAndEveryVersionOnRequest() throws {
         let (tmp, a) = try archive(with: [
             finding("f", updated: "2025-01-01T00:00:00Z", count: 1),
