@@ -113,17 +113,12 @@ extension Reports {
             defer { db.remove(function: bucketFunction) }
             let range = " AND \(time) >= ? AND \(time) < ?"
             let rangeArguments: [DatabaseValue] = [boundaries.first!.databaseValue, boundaries.last!.databaseValue]
+            // Each version's occurrences (its count growth) are stored at import.
             let sql = """
-                WITH v AS (
-                    SELECT \(Reports.versionColumns), CASE WHEN lag(f.count) OVER w IS NULL OR f.count < lag(f.count) OVER w THEN coalesce(f.count, 0)
-                                     ELSE f.count - lag(f.count) OVER w END AS occurrences
-                    FROM finding_versions f
-                    WINDOW w AS (PARTITION BY f.finding_key ORDER BY f.updated_at, f.count, f.version_id)
-                )
                 SELECT gdarchive_bucket(\(time)) AS b\(group.map { ", \($0.expression) AS g" } ?? ""),
                        count(DISTINCT f.finding_key) AS findings, count(DISTINCT f.version_id) AS versions,
                        coalesce(sum(f.occurrences), 0) AS occurrences
-                FROM v f \(group?.join ?? "")
+                FROM finding_versions f \(group?.join ?? "")
                 WHERE (\(c.sql))\(samplesClause)\(range)
                 GROUP BY b\(group == nil ? "" : ", g")
                 """

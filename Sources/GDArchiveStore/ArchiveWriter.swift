@@ -142,22 +142,6 @@ public struct ArchiveWriter {
                 """).execute(arguments: [record.accountId, record.region, record.id])
             findingKey = db.lastInsertedRowID
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO versions (finding_key, hash, import_run_id, id, arn, account_id, region,
-                partition, type, title, severity, severity_label, confidence, created_at,
-                updated_at, first_seen, last_seen, count, archived, sample, resource_type,
-                resource_role, action_type, detector_id, feature_name)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                findingKey, hash, runID, record.id, record.arn, record.accountId, record.region,
-                record.partition, record.type, record.title, record.severity, record.severityLabel,
-                record.confidence, record.createdAt, record.updatedAt, record.firstSeen,
-                record.lastSeen, record.count, record.archived, record.sample, record.resourceType,
-                record.resourceRole, record.actionType, record.detectorId, record.featureName,
-            ])
-        let versionID = db.lastInsertedRowID
-        try storeBody(record.body, version: versionID, findingBase: finding?["base_version_id"])
-        try insertIndicators(record.indicators, version: versionID)
         let becomesLatest: Bool
         if let finding {
             becomesLatest = Self.isAtLeastAsRecent(
@@ -165,6 +149,32 @@ public struct ArchiveWriter {
                 thanUpdatedAt: finding["updated_at"], count: finding["count"])
         } else {
             becomesLatest = true
+        }
+        // In order (the usual case), the predecessor is the current latest version.
+        let occurrences: Int64?
+        switch (finding, becomesLatest) {
+        case (nil, _): occurrences = Self.occurrences(count: record.count, previous: nil)
+        case (let finding?, true): occurrences = Self.occurrences(count: record.count, previous: finding["count"])
+        case (_, false): occurrences = Self.occurrences(count: record.count, previous: try predecessorCount(finding: findingKey, updatedAt: record.updatedAt, count: record.count))
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO versions (finding_key, hash, import_run_id, id, arn, account_id, region,
+                partition, type, title, severity, severity_label, confidence, created_at,
+                updated_at, first_seen, last_seen, count, archived, sample, resource_type,
+                resource_role, action_type, detector_id, feature_name, occurrences)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                findingKey, hash, runID, record.id, record.arn, record.accountId, record.region,
+                record.partition, record.type, record.title, record.severity, record.severityLabel,
+                record.confidence, record.createdAt, record.updatedAt, record.firstSeen,
+                record.lastSeen, record.count, record.archived, record.sample, record.resourceType,
+                record.resourceRole, record.actionType, record.detectorId, record.featureName, occurrences,
+            ])
+        let versionID = db.lastInsertedRowID
+        try storeBody(record.body, version: versionID, findingBase: finding?["base_version_id"])
+        try insertIndicators(record.indicators, version: versionID)
+        if !becomesLatest {
+            try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count)
         }
         if becomesLatest {
             try db.cachedStatement(sql: "UPDATE findings SET latest_version_id = ?, version_count = version_count + 1 WHERE finding_key = ?")
@@ -193,6 +203,35 @@ public struct ArchiveWriter {
         try db.cachedStatement(sql: "INSERT INTO version_blobs (version_id, base_version_id, data) VALUES (?, ?, ?)")
             .execute(arguments: [version, baseID, data])
         if baseID == nil { bodies.remember(version, text) }
+    }
+
+    /// The count of the version that precedes a new one in the latest-version order (the new
+    /// one is imported last, so it follows every version with the same updated_at and count).
+    private func predecessorCount(finding: Int64, updatedAt: String?, count: Int64?) throws -> Int64? {
+        try Int64?.fetchOne(db.cachedStatement(sql: """
+            SELECT count FROM versions
+            WHERE finding_key = ? AND (coalesce(updated_at, ''), coalesce(count, -9223372036854775808)) <= (?, ?)
+            ORDER BY coalesce(updated_at, '') DESC, coalesce(count, -9223372036854775808) DESC, version_id DESC LIMIT 1
+            """), arguments: [finding, updatedAt ?? "", count ?? Int64.min]) ?? nil
+    }
+
+    /// A version that arrived out of order changes what its successor added.
+    private func updateSuccessor(finding: Int64, updatedAt: String?, count: Int64?) throws {
+        guard let successor = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT version_id, count FROM versions
+            WHERE finding_key = ? AND (coalesce(updated_at, ''), coalesce(count, -9223372036854775808)) > (?, ?)
+            ORDER BY coalesce(updated_at, ''), coalesce(count, -9223372036854775808), version_id LIMIT 1
+            """), arguments: [finding, updatedAt ?? "", count ?? Int64.min]) else { return }
+        try db.cachedStatement(sql: "UPDATE versions SET occurrences = ? WHERE version_id = ?")
+            .execute(arguments: [Self.occurrences(count: successor["count"], previous: count), successor["version_id"] as Int64])
+    }
+
+    /// What a version with `count` adds to one with `previous`: the difference, or the whole
+    /// count for a first version (or one after a version without a count) and after a reset.
+    public static func occurrences(count: Int64?, previous: Int64?) -> Int64? {
+        guard let previous else { return count ?? 0 }
+        guard let count else { return nil }
+        return count < previous ? count : count - previous
     }
 
     /// The latest-version order: greater `updated_at` wins, then greater `count`; on a tie the

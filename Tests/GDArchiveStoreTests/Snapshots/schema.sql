@@ -8,7 +8,7 @@ JOIN findings f ON f.finding_key = v.finding_key;
 CREATE VIEW finding_versions AS
 SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
        v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
-       v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
+       v.first_seen, v.last_seen, v.count, v.occurrences, v.archived, v.sample, v.resource_type,
        v.resource_role, v.action_type, v.detector_id, v.feature_name,
        (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id) AS body,
        (v.version_id = f.latest_version_id) AS is_latest
@@ -143,7 +143,7 @@ CREATE TABLE versions (
     action_type    TEXT,
     detector_id    TEXT,
     feature_name   TEXT
-);
+, occurrences INTEGER);
 
 CREATE INDEX findings_latest ON findings (latest_version_id);
 
