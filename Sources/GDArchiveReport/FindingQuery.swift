@@ -166,7 +166,8 @@ public enum FindingQuery {
         return try archive.database.read { db in
             var samples = 0
             if excludeSamples {
-                samples = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(view) f WHERE (\(conditions.sql)) AND f.sample = 1",
+                // The cheap test first: sample findings are few, the filter may read bodies.
+                samples = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(view) f WHERE f.sample = 1 AND (\(conditions.sql))",
                                            arguments: StatementArguments(whereBindings)) ?? 0
             }
             var sql = "SELECT \(selects.joined(separator: ", ")) FROM \(view) f WHERE (\(conditions.sql))"

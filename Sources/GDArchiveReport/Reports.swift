@@ -187,7 +187,7 @@ public enum Reports {
     static func samplesLeftOut(scope: ReportScope, c: (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool),
                                view: String, on archive: Archive) throws -> Int {
         try archive.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM \(view) f WHERE (\(c.sql)) AND f.sample = 1", arguments: StatementArguments(c.bindings)) ?? 0
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM \(view) f WHERE f.sample = 1 AND (\(c.sql))", arguments: StatementArguments(c.bindings)) ?? 0
         }
     }
 

@@ -113,24 +113,30 @@ extension Reports {
             defer { db.remove(function: bucketFunction) }
             let range = " AND \(time) >= ? AND \(time) < ?"
             let rangeArguments: [DatabaseValue] = [boundaries.first!.databaseValue, boundaries.last!.databaseValue]
-            // Each version's occurrences (its count growth) are stored at import.
+            // Each version's occurrences (its count growth) are stored at import. Without
+            // `by`, the sample findings left out are counted in the same pass.
+            let countsSamplesInPass = c.excludeSamples && group == nil
+            let keep = countsSamplesInPass ? " FILTER (WHERE f.sample = 0)" : ""
             let sql = """
                 SELECT gdarchive_bucket(\(time)) AS b\(group.map { ", \($0.expression) AS g" } ?? ""),
-                       count(DISTINCT f.finding_key) AS findings, count(DISTINCT f.version_id) AS versions,
-                       coalesce(sum(f.occurrences), 0) AS occurrences
+                       count(DISTINCT f.finding_key)\(keep) AS findings,
+                       count(\(group == nil ? "*" : "DISTINCT f.version_id"))\(keep) AS versions,
+                       coalesce(sum(f.occurrences)\(keep), 0) AS occurrences\(countsSamplesInPass ? ", count(*) FILTER (WHERE f.sample = 1) AS samples" : "")
                 FROM finding_versions f \(group?.join ?? "")
-                WHERE (\(c.sql))\(samplesClause)\(range)
+                WHERE (\(c.sql))\(countsSamplesInPass ? "" : samplesClause)\(range)
                 GROUP BY b\(group == nil ? "" : ", g")
                 """
             let arguments = (group?.bindings ?? []) + c.bindings + rangeArguments
+            var samples = 0
             for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) {
                 guard let index: Int = row["b"] else { continue }
+                if countsSamplesInPass { samples += row["samples"] as Int }
                 let key = group == nil ? "" : (displayText(row["g"]) ?? "(none)")
                 byValues.insert(key)
                 counts[index, default: [:]][key] = (row["findings"], row["versions"], row["occurrences"])
             }
-            guard c.excludeSamples else { return 0 }
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM finding_versions f WHERE (\(c.sql)) AND f.sample = 1\(range)",
+            guard c.excludeSamples && !countsSamplesInPass else { return samples }
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM finding_versions f WHERE f.sample = 1 AND (\(c.sql))\(range)",
                                     arguments: StatementArguments(c.bindings + rangeArguments)) ?? 0
         }
         let keys = group == nil ? [""] : byValues.sorted()
