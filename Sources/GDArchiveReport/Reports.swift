@@ -119,22 +119,33 @@ public enum Reports {
                           on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
         let c = try conditions(scope, now: now)
         let group = try groupExpression(field)
-        let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
+        // Grouping by a column (one row per finding), the sample findings left out are
+        // counted in the same pass; an indicator join may repeat a finding, so not then.
+        let countsSamplesInPass = c.excludeSamples && group.join.isEmpty
+        let samplesClause = c.excludeSamples && !countsSamplesInPass ? " AND f.sample = 0" : ""
+        let keep = countsSamplesInPass ? " FILTER (WHERE f.sample = 0)" : ""
+        var samplesInPass = 0
         let rows: [GroupRow] = try archive.database.read { db in
             let sql = """
-                SELECT \(group.expression) AS g, count(DISTINCT f.finding_key) AS findings,
-                       sum(f.version_count) AS versions, sum(coalesce(f.count, 0)) AS occurrences
+                SELECT \(group.expression) AS g, count(DISTINCT f.finding_key)\(keep) AS findings,
+                       sum(f.version_count)\(keep) AS versions, sum(coalesce(f.count, 0))\(keep) AS occurrences\(countsSamplesInPass ? ", count(*) FILTER (WHERE f.sample = 1) AS samples" : "")
                 FROM latest_findings f \(group.join)
                 WHERE (\(c.sql))\(samplesClause)
                 GROUP BY g
                 """
             let fetched = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(group.bindings + c.bindings))
-            return fetched.map { row -> GroupRow in
+            return fetched.compactMap { row -> GroupRow? in
+                if countsSamplesInPass {
+                    samplesInPass += row["samples"] as Int
+                    // A value only sample findings have is not a row.
+                    if (row["findings"] as Int64? ?? 0) == 0 { return nil }
+                }
                 let value: DatabaseValue = row["g"]
                 return GroupRow(value: displayText(value), findings: row["findings"] ?? 0, versions: row["versions"] ?? 0, occurrences: row["occurrences"] ?? 0)
             }
         }
-        let samples = c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", on: archive) : 0
+        let samples = countsSamplesInPass ? samplesInPass
+            : c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", on: archive) : 0
         var sorted = rows.sorted { a, b in
             let ka = a.measure(measure), kb = b.measure(measure)
             if ka != kb { return ka > kb }

@@ -50,6 +50,26 @@ func texts(_ rows: RowSet, _ column: String) -> [String] {
         #expect(report.samplesLeftOut == 1)
     }
 
+    @Test func aValueOnlySampleFindingsHaveIsNoRow() throws {
+        let (tmp, a) = try archive(with: [
+            finding("real", extra: #","resource":{"resourceType":"Instance"}"#),
+            #"{"id":"sample","accountId":"111122223333","region":"us-east-1","type":"T","severity":5,"updatedAt":"2025-01-01T00:00:00Z","resource":{"resourceType":"Lambda"},"service":{"count":3,"additionalInfo":{"sample":true}}}"#,
+        ])
+        defer { withExtendedLifetime(tmp) {} }
+        let left = try Reports.by("resource_type", scope: ReportScope(), on: a)
+        #expect(texts(left.rows, "resource_type") == ["Instance"])
+        #expect(left.samplesLeftOut == 1)
+        var all = ReportScope()
+        all.includeSamples = true
+        let included = try Reports.by("resource_type", scope: all, on: a)
+        #expect(texts(included.rows, "resource_type") == ["Instance", "Lambda"])
+        #expect(ints(included.rows, "occurrences") == [1, 3])
+        #expect(included.samplesLeftOut == 0)
+        let timeline = try Reports.timeline(scope: ReportScope(), bucket: .day, on: a)
+        #expect(ints(timeline.rows, "versions") == [1])
+        #expect(timeline.samplesLeftOut == 1)
+    }
+
     @Test func topSumsTheRestIntoOther() throws {
         let h = try HandCounted()
         let report = try Reports.by("resource_type", scope: ReportScope(), measure: .occurrences, top: 1, on: h.archive, now: h.now)
