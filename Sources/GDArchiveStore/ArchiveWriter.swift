@@ -9,7 +9,7 @@ import GRDB
 /// let run = try ArchiveWriter.beginRun(in: archive, command: "gdarchive import x")
 /// try archive.database.writeWithoutTransaction { db in
 ///     try db.inTransaction(.immediate) {
-///         let writer = ArchiveWriter(db: db, runID: run)
+///         let writer = try ArchiveWriter(db: db, runID: run)
 ///         let file = try writer.sourceFile(path: "/data/x.jsonl")
 ///         _ = try writer.store(record, file: file, line: 1, recordIndex: 0)
 ///         return .commit
@@ -51,11 +51,15 @@ public struct ArchiveWriter {
     /// Share one across the transactions of a run; call ``BodyCodec/forgetCachedBases()``
     /// after a transaction rolls back.
     public let bodies: BodyCodec
+    /// The write path's prepared statements (made for `db` when not given).
+    public let statements: WriteStatements
 
-    public init(db: Database, runID: Int64, bodies: BodyCodec = BodyCodec()) {
+    public init(db: Database, runID: Int64, bodies: BodyCodec = BodyCodec(), statements: WriteStatements? = nil) throws {
+        precondition(statements == nil || statements!.db === db, "statements prepared for another connection")
         self.db = db
         self.runID = runID
         self.bodies = bodies
+        self.statements = try statements ?? WriteStatements(db)
     }
 
     /// Records the start of an import run (committed at once) and returns its id.
@@ -118,70 +122,53 @@ public struct ArchiveWriter {
     /// Stores `record` unless its version is already there, records where it was seen, and
     /// keeps the finding's latest version up to date.
     public func store(_ record: VersionRecord, file: Int64, line: Int, recordIndex: Int) throws -> Outcome {
-        let hash = Data(record.hash)
-        if let existing = try Int64.fetchOne(db.cachedStatement(sql: "SELECT version_id FROM versions WHERE hash = ?"), arguments: [hash]) {
+        let s = statements
+        let hash = record.hash
+        if let existing = try s.versionByHash.query({ $0.bind(1, blob: hash) }, { $0.int64(0) }) ?? nil {
             try addSighting(version: existing, file: file, line: line, recordIndex: recordIndex)
             return .known
         }
-        let finding = try Row.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT f.finding_key, v.updated_at, v.count,
-                       coalesce(b.base_version_id, b.version_id) AS base_version_id
-                FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
-                LEFT JOIN version_blobs b ON b.version_id = f.latest_version_id
-                WHERE f.account_id = ? AND f.region = ? AND f.id = ?
-                """),
-            arguments: [record.accountId, record.region, record.id])
+        // The finding: its key, its latest version's (updated_at, count), and its body base.
+        let finding = try s.finding.query({
+            $0.bind(1, record.accountId); $0.bind(2, record.region); $0.bind(3, record.id)
+        }, { row in (key: row.int64(0)!, updatedAt: row.text(1), count: row.int64(2), base: row.int64(3)) })
         let findingKey: Int64
         if let finding {
-            findingKey = finding["finding_key"]
+            findingKey = finding.key
         } else {
-            try db.cachedStatement(sql: """
-                INSERT INTO findings (account_id, region, id, latest_version_id, version_count)
-                VALUES (?, ?, ?, 0, 0)
-                """).execute(arguments: [record.accountId, record.region, record.id])
+            try s.insertFinding.run { $0.bind(1, record.accountId); $0.bind(2, record.region); $0.bind(3, record.id) }
             findingKey = db.lastInsertedRowID
         }
-        let becomesLatest: Bool
-        if let finding {
-            becomesLatest = Self.isAtLeastAsRecent(
-                updatedAt: record.updatedAt, count: record.count,
-                thanUpdatedAt: finding["updated_at"], count: finding["count"])
-        } else {
-            becomesLatest = true
-        }
+        let becomesLatest = finding.map {
+            Self.isAtLeastAsRecent(updatedAt: record.updatedAt, count: record.count, thanUpdatedAt: $0.updatedAt, count: $0.count)
+        } ?? true
         // In order (the usual case), the predecessor is the current latest version.
         let occurrences: Int64?
-        switch (finding, becomesLatest) {
-        case (nil, _): occurrences = Self.occurrences(count: record.count, previous: nil)
-        case (let finding?, true): occurrences = Self.occurrences(count: record.count, previous: finding["count"])
-        case (_, false): occurrences = Self.occurrences(count: record.count, previous: try predecessorCount(finding: findingKey, updatedAt: record.updatedAt, count: record.count))
-        }
-        try db.cachedStatement(sql: """
-            INSERT INTO versions (finding_key, hash, import_run_id, id, arn, account_id, region,
-                partition, type, title, severity, severity_label, confidence, created_at,
-                updated_at, first_seen, last_seen, count, archived, sample, resource_type,
-                resource_role, action_type, detector_id, feature_name, occurrences)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                findingKey, hash, runID, record.id, record.arn, record.accountId, record.region,
-                record.partition, record.type, record.title, record.severity, record.severityLabel,
-                record.confidence, record.createdAt, record.updatedAt, record.firstSeen,
-                record.lastSeen, record.count, record.archived, record.sample, record.resourceType,
-                record.resourceRole, record.actionType, record.detectorId, record.featureName, occurrences,
-            ])
-        let versionID = db.lastInsertedRowID
-        try storeBody(record.body, version: versionID, findingBase: finding?["base_version_id"])
-        try insertIndicators(record.indicators, version: versionID)
-        if !becomesLatest {
-            try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count)
-        }
-        if becomesLatest {
-            try db.cachedStatement(sql: "UPDATE findings SET latest_version_id = ?, version_count = version_count + 1 WHERE finding_key = ?")
-                .execute(arguments: [versionID, findingKey])
+        if let finding {
+            let previous = becomesLatest ? finding.count : try s.predecessorCount.query({
+                $0.bind(1, findingKey); $0.bind(2, record.updatedAt ?? ""); $0.bind(3, record.count ?? Int64.min)
+            }, { $0.int64(0) }) ?? nil
+            occurrences = Self.occurrences(count: record.count, previous: previous)
         } else {
-            try db.cachedStatement(sql: "UPDATE findings SET version_count = version_count + 1 WHERE finding_key = ?")
-                .execute(arguments: [findingKey])
+            occurrences = Self.occurrences(count: record.count, previous: nil)
+        }
+        try s.insertVersion.run { v in
+            v.bind(1, findingKey); v.bind(2, blob: hash); v.bind(3, runID); v.bind(4, record.id); v.bind(5, record.arn)
+            v.bind(6, record.accountId); v.bind(7, record.region); v.bind(8, record.partition); v.bind(9, record.type)
+            v.bind(10, record.title); v.bind(11, record.severity); v.bind(12, record.severityLabel); v.bind(13, record.confidence)
+            v.bind(14, record.createdAt); v.bind(15, record.updatedAt); v.bind(16, record.firstSeen); v.bind(17, record.lastSeen)
+            v.bind(18, record.count); v.bind(19, record.archived); v.bind(20, record.sample); v.bind(21, record.resourceType)
+            v.bind(22, record.resourceRole); v.bind(23, record.actionType); v.bind(24, record.detectorId); v.bind(25, record.featureName)
+            v.bind(26, occurrences)
+        }
+        let versionID = db.lastInsertedRowID
+        try storeBody(record.body, version: versionID, findingBase: finding?.base)
+        try insertIndicators(record.indicators, version: versionID)
+        if becomesLatest {
+            try s.updateLatest.run { $0.bind(1, versionID); $0.bind(2, findingKey) }
+        } else {
+            try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count)
+            try s.updateCount.run { $0.bind(1, findingKey) }
         }
         try addSighting(version: versionID, file: file, line: line, recordIndex: recordIndex)
         return finding == nil ? .newFinding : .newVersion
@@ -195,24 +182,13 @@ public struct ArchiveWriter {
         var baseText: [UInt8]?
         if let id = baseID {
             baseText = try bodies.base(id) {
-                try Data.fetchOne(db.cachedStatement(sql: "SELECT data FROM version_blobs WHERE version_id = ? AND base_version_id IS NULL"), arguments: [id])
+                try statements.baseData.query({ $0.bind(1, id) }, { $0.blob(0) }) ?? nil
             }
             if baseText == nil { baseID = nil }
         }
         let data = try bodies.compress(text, base: baseText)
-        try db.cachedStatement(sql: "INSERT INTO version_blobs (version_id, base_version_id, data) VALUES (?, ?, ?)")
-            .execute(arguments: [version, baseID, data])
+        try statements.insertBlob.run { $0.bind(1, version); $0.bind(2, baseID); $0.bind(3, blob: data) }
         if baseID == nil { bodies.remember(version, text) }
-    }
-
-    /// The count of the version that precedes a new one in the latest-version order (the new
-    /// one is imported last, so it follows every version with the same updated_at and count).
-    private func predecessorCount(finding: Int64, updatedAt: String?, count: Int64?) throws -> Int64? {
-        try Int64?.fetchOne(db.cachedStatement(sql: """
-            SELECT count FROM versions
-            WHERE finding_key = ? AND (coalesce(updated_at, ''), coalesce(count, -9223372036854775808)) <= (?, ?)
-            ORDER BY coalesce(updated_at, '') DESC, coalesce(count, -9223372036854775808) DESC, version_id DESC LIMIT 1
-            """), arguments: [finding, updatedAt ?? "", count ?? Int64.min]) ?? nil
     }
 
     /// A version that arrived out of order changes what its successor added.
@@ -245,17 +221,15 @@ public struct ArchiveWriter {
 
     /// Stores the indicators of one version.
     public func insertIndicators(_ indicators: [Indicator], version: Int64) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO indicators (kind, value, version_id) VALUES (?, ?, ?)")
         for indicator in indicators {
-            try statement.execute(arguments: [indicator.kind, indicator.value, version])
+            try statements.insertIndicator.run { $0.bind(1, indicator.kind); $0.bind(2, indicator.value); $0.bind(3, version) }
         }
     }
 
     private func addSighting(version: Int64, file: Int64, line: Int, recordIndex: Int) throws {
-        try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO sightings (version_id, file_id, line, record_index, import_run_id)
-            VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [version, file, line, recordIndex, runID])
+        try statements.insertSighting.run {
+            $0.bind(1, version); $0.bind(2, file); $0.bind(3, line); $0.bind(4, recordIndex); $0.bind(5, runID)
+        }
     }
 
     /// Records rejected input. The same problem at the same place is kept once.
@@ -267,3 +241,57 @@ public struct ArchiveWriter {
             """).execute(arguments: [file, line, recordIndex, kind, message, excerpt, runID, runID])
     }
 }
+
+/// The prepared statements of ``ArchiveWriter/store(_:file:line:recordIndex:)``, for one
+/// connection. Share one across the transactions of a run: preparing them per file costs
+/// more than a small file's records.
+public final class WriteStatements {
+    let db: Database
+    let versionByHash: RawStatement
+    let finding: RawStatement
+    let insertFinding: RawStatement
+    let insertVersion: RawStatement
+    let predecessorCount: RawStatement
+    let baseData: RawStatement
+    let insertBlob: RawStatement
+    let insertIndicator: RawStatement
+    let updateLatest: RawStatement
+    let updateCount: RawStatement
+    let insertSighting: RawStatement
+
+    public init(_ db: Database) throws {
+        self.db = db
+        versionByHash = try RawStatement(db, "SELECT version_id FROM versions WHERE hash = ?")
+        finding = try RawStatement(db, """
+            SELECT f.finding_key, v.updated_at, v.count, coalesce(b.base_version_id, b.version_id)
+            FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
+            LEFT JOIN version_blobs b ON b.version_id = f.latest_version_id
+            WHERE f.account_id = ? AND f.region = ? AND f.id = ?
+            """)
+        insertFinding = try RawStatement(db, "INSERT INTO findings (account_id, region, id, latest_version_id, version_count) VALUES (?, ?, ?, 0, 0)")
+        insertVersion = try RawStatement(db, """
+            INSERT INTO versions (finding_key, hash, import_run_id, id, arn, account_id, region,
+                partition, type, title, severity, severity_label, confidence, created_at,
+                updated_at, first_seen, last_seen, count, archived, sample, resource_type,
+                resource_role, action_type, detector_id, feature_name, occurrences)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        // The version that precedes a new one in the latest-version order (the new one is
+        // imported last, so it follows every version with the same updated_at and count).
+        predecessorCount = try RawStatement(db, """
+            SELECT count FROM versions
+            WHERE finding_key = ? AND (coalesce(updated_at, ''), coalesce(count, -9223372036854775808)) <= (?, ?)
+            ORDER BY coalesce(updated_at, '') DESC, coalesce(count, -9223372036854775808) DESC, version_id DESC LIMIT 1
+            """)
+        baseData = try RawStatement(db, "SELECT data FROM version_blobs WHERE version_id = ? AND base_version_id IS NULL")
+        insertBlob = try RawStatement(db, "INSERT INTO version_blobs (version_id, base_version_id, data) VALUES (?, ?, ?)")
+        insertIndicator = try RawStatement(db, "INSERT OR IGNORE INTO indicators (kind, value, version_id) VALUES (?, ?, ?)")
+        updateLatest = try RawStatement(db, "UPDATE findings SET latest_version_id = ?, version_count = version_count + 1 WHERE finding_key = ?")
+        updateCount = try RawStatement(db, "UPDATE findings SET version_count = version_count + 1 WHERE finding_key = ?")
+        insertSighting = try RawStatement(db, """
+            INSERT OR IGNORE INTO sightings (version_id, file_id, line, record_index, import_run_id)
+            VALUES (?, ?, ?, ?, ?)
+            """)
+    }
+}
+

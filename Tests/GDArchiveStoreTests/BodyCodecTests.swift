@@ -39,7 +39,7 @@ import Testing
         // A fresh codec per record: the base comes from the archive, not only from the cache.
         for (index, body) in bodies.enumerated() {
             try archive.database.write { db in
-                let writer = ArchiveWriter(db: db, runID: run, bodies: index % 2 == 0 ? BodyCodec() : BodyCodec())
+                let writer = try ArchiveWriter(db: db, runID: run, bodies: index % 2 == 0 ? BodyCodec() : BodyCodec())
                 let file = try writer.sourceFile(path: "/x")
                 let id = body.contains(#""id":"f1""#) ? "f1" : "f2"
                 var record = VersionRecord(id: id, accountId: "111122223333", region: "us-east-1", body: body)
@@ -98,7 +98,7 @@ import Testing
         let run = try ArchiveWriter.beginRun(in: archive, command: "test")
         let next = Self.body("f1", count: 9, updatedAt: "2025-01-04T00:00:00.000Z")
         try archive.database.write { db in
-            let writer = ArchiveWriter(db: db, runID: run)
+            let writer = try ArchiveWriter(db: db, runID: run)
             var record = VersionRecord(id: "f1", accountId: "111122223333", region: "us-east-1", body: next)
             record.updatedAt = "2025-01-04T00:00:00.000Z"
             _ = try writer.store(record, file: try writer.sourceFile(path: "/y"), line: 1, recordIndex: 0)

@@ -34,7 +34,7 @@ import Testing
         var record = VersionRecord(id: "f1", accountId: "1", region: "r", body: #"{"accountId":"1","id":"f1","region":"r"}"#)
         record.updatedAt = "2025-01-01T00:00:00.000Z"
         let outcomes = try archive.database.write { db -> [ArchiveWriter.Outcome] in
-            let writer = ArchiveWriter(db: db, runID: run)
+            let writer = try ArchiveWriter(db: db, runID: run)
             let a = try writer.sourceFile(path: "/a"), b = try writer.sourceFile(path: "/b")
             return [try writer.store(record, file: a, line: 1, recordIndex: 0),
                     try writer.store(record, file: b, line: 4, recordIndex: 0),
@@ -73,7 +73,7 @@ import Testing
             let archive = try Archive.open(path: tmp.path("a.sqlite"))
             let run = try ArchiveWriter.beginRun(in: archive, command: "test")
             try archive.database.write { db in
-                let writer = ArchiveWriter(db: db, runID: run)
+                let writer = try ArchiveWriter(db: db, runID: run)
                 let file = try writer.sourceFile(path: "/x")
                 for (line, index) in order.enumerated() {
                     let (id, updated, count) = versions[index]

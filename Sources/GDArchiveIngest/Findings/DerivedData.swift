@@ -29,7 +29,7 @@ public enum DerivedData {
             let done = try archive.database.write { db -> Bool in
                 let rows = try Row.fetchAll(db, sql: "SELECT version_id, body FROM version_bodies WHERE version_id > ? ORDER BY version_id LIMIT ?", arguments: [last, batchSize])
                 guard !rows.isEmpty else { return true }
-                let writer = ArchiveWriter(db: db, runID: 0)
+                let writer = try ArchiveWriter(db: db, runID: 0)
                 for row in rows {
                     let id: Int64 = row["version_id"]
                     let body: String = row["body"]

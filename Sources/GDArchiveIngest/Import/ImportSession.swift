@@ -46,12 +46,13 @@ public final class ImportSession {
 
 extension Importer {
     /// Imports one input in a transaction of its own.
-    func importInOwnTransaction(displayPath: String, storedPath: String, runID: Int64, open: () -> Int32) throws -> ArchiveWriter.Counts {
+    func importInOwnTransaction(displayPath: String, storedPath: String, runID: Int64, open: @escaping () -> Int32) throws -> ArchiveWriter.Counts {
         do {
             return try archive.database.writeWithoutTransaction { db in
                 var counts = ArchiveWriter.Counts()
                 try db.inTransaction(.immediate) {
-                    counts = try importOne(db, displayPath: displayPath, storedPath: storedPath, runID: runID, stat: nil, open: open)
+                    counts = try importOne(db, displayPath: displayPath, storedPath: storedPath, runID: runID, stat: nil,
+                                           source: ReadSource(ownsDescriptor: true, open: open), statements: try WriteStatements(db))
                     return .commit
                 }
                 return counts

@@ -157,62 +157,98 @@ public final class Importer {
         do {
             try archive.database.writeWithoutTransaction { db in
                 var group = CommitGroup(db: db, interval: options.commitInterval)
+                let statements = try WriteStatements(db)
+                // Steps planned ahead: the next file to read is already being parsed on its
+                // own thread while this one writes the current file.
+                var ahead: [Step] = []
+                func plan(_ entry: InputWalker.Entry) throws -> Step {
+                    switch entry {
+                    case .stdin:
+                        return .read(display: "-", stored: "<stdin>", info: nil, source: ReadSource(ownsDescriptor: false) { 0 })
+                    case .problem(let path, let message, let isError):
+                        return .problem(path: path, message: message, isError: isError)
+                    case .file(let path, let info):
+                        let stored = URL(fileURLWithPath: path).standardizedFileURL.path
+                        if let since = options.since, !InputWalker.isOnOrAfter(since, path: path, info: info) {
+                            return .outsideRange(path)
+                        }
+                        if !options.rescan, let known = try knownFile(db, stored) {
+                            if known.size == info.size && known.mtimeNanoseconds == info.mtimeNanoseconds {
+                                return .unchanged(path)
+                            }
+                            // Same size, new modification time (a re-sync, a touch): compare contents.
+                            if let hash = known.sha256, known.size == info.size {
+                                if let current = Self.contentHash(path), current == hash {
+                                    return .sameContent(path: path, stored: stored, info: info, hash: hash)
+                                }
+                            }
+                        }
+                        return .read(display: path, stored: stored, info: info, source: ReadSource(ownsDescriptor: true) {
+                            Foundation.open(path, O_RDONLY | O_CLOEXEC)
+                        })
+                    }
+                }
+                func nextStep() throws -> Step? {
+                    if !ahead.isEmpty { return ahead.removeFirst() }
+                    return try walker.next().map(plan)
+                }
+                /// Plans up to the next file to read (at most 256 steps ahead) and starts it.
+                func lookAhead() throws {
+                    if ahead.contains(where: \.isRead) { return }
+                    while ahead.count < 256, let entry = walker.next() {
+                        let step = try plan(entry)
+                        ahead.append(step)
+                        if case .read(_, _, let info, let source) = step {
+                            source.start(hashing: info != nil)
+                            return
+                        }
+                    }
+                }
+                func cancelAhead() {
+                    for case .read(_, _, _, let source) in ahead { source.cancel() }
+                    ahead.removeAll()
+                }
                 do {
-                    while let entry = walker.next() {
+                    while let step = try nextStep() {
                         // A stop request ends the import between files (and commits them).
                         if options.shouldStop() {
                             summary.interrupted = true
+                            if case .read(_, _, _, let source) = step { source.cancel() }
+                            cancelAhead()
                             break
                         }
-                        switch entry {
-                        case .stdin:
+                        switch step {
+                        case .outsideRange(let path):
+                            summary.filesOutsideRange += 1
+                            options.fileDone?(FileReport(path: path, outcome: .outsideRange, counts: .init()))
+                            continue
+                        case .unchanged(let path):
+                            summary.unchangedFiles += 1
+                            options.fileDone?(FileReport(path: path, outcome: .unchanged, counts: .init()))
+                        case .sameContent(let path, let stored, let info, let hash):
                             summary.filesOpened += 1
                             try group.begin()
-                            let counts = try importOne(db, displayPath: "-", storedPath: "<stdin>", runID: runID, stat: nil) { 0 }
-                            summary.counts += counts
-                            options.fileDone?(FileReport(path: "-", outcome: .read, counts: counts))
-                        case .file(let path, let info):
-                            let stored = URL(fileURLWithPath: path).standardizedFileURL.path
-                            if let since = options.since, !InputWalker.isOnOrAfter(since, path: path, info: info) {
-                                summary.filesOutsideRange += 1
-                                options.fileDone?(FileReport(path: path, outcome: .outsideRange, counts: .init()))
-                                continue
-                            }
-                            if !options.rescan, let known = try knownFile(db, stored) {
-                                if known.size == info.size && known.mtimeNanoseconds == info.mtimeNanoseconds {
-                                    summary.unchangedFiles += 1
-                                    options.fileDone?(FileReport(path: path, outcome: .unchanged, counts: .init()))
-                                    done += 1
-                                    options.progress?(done, total, summary.counts.newVersions)
-                                    continue
-                                }
-                                // Same size, new modification time (a re-sync, a touch): compare contents.
-                                if let hash = known.sha256, known.size == info.size {
-                                    summary.filesOpened += 1
-                                    if let current = Self.contentHash(path), current == hash {
-                                        try group.begin()
-                                        try ArchiveWriter(db: db, runID: runID).recordFileState(path: stored, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: hash)
-                                        summary.unchangedFiles += 1
-                                        options.fileDone?(FileReport(path: path, outcome: .sameContent, counts: .init()))
-                                        done += 1
-                                        options.progress?(done, total, summary.counts.newVersions)
-                                        try group.commitIfDue()
-                                        continue
-                                    }
-                                    summary.filesOpened -= 1  // counted once, below
-                                }
-                            }
-                            summary.filesOpened += 1
-                            try group.begin()
-                            let counts = try importOne(db, displayPath: path, storedPath: stored, runID: runID, stat: info) {
-                                Foundation.open(path, O_RDONLY | O_CLOEXEC)
-                            }
-                            summary.counts += counts
-                            options.fileDone?(FileReport(path: path, outcome: .read, counts: counts))
+                            try ArchiveWriter(db: db, runID: runID, statements: statements).recordFileState(path: stored, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: hash)
+                            summary.unchangedFiles += 1
+                            options.fileDone?(FileReport(path: path, outcome: .sameContent, counts: .init()))
                         case .problem(let path, let message, let isError):
                             diagnostics(Diagnostic(severity: isError ? .error : .note, path: path, message: message))
                             if isError { summary.unreadableInputs += 1 }
                             continue
+                        case .read(let display, let stored, let info, let source):
+                            summary.filesOpened += 1
+                            source.start(hashing: info != nil)
+                            let counts: ArchiveWriter.Counts
+                            do {
+                                try lookAhead()
+                                try group.begin()
+                                counts = try importOne(db, displayPath: display, storedPath: stored, runID: runID, stat: info, source: source, statements: statements)
+                            } catch {
+                                source.cancel()
+                                throw error
+                            }
+                            summary.counts += counts
+                            options.fileDone?(FileReport(path: display, outcome: .read, counts: counts))
                         }
                         done += 1
                         options.progress?(done, total, summary.counts.newVersions)
@@ -220,6 +256,7 @@ public final class Importer {
                     }
                     try group.commit()
                 } catch {
+                    cancelAhead()
                     group.rollback()
                     // The bases stored by the rolled-back files are gone with them.
                     bodies.forgetCachedBases()
@@ -251,20 +288,16 @@ public final class Importer {
 
     /// Imports one input inside the current group's transaction.
     func importOne(_ db: Database, displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
-                   open: () -> Int32) throws -> ArchiveWriter.Counts {
+                   source: ReadSource, statements: WriteStatements) throws -> ArchiveWriter.Counts {
         var counts = ArchiveWriter.Counts()
-        let writer = ArchiveWriter(db: db, runID: runID, bodies: bodies)
+        let writer = try ArchiveWriter(db: db, runID: runID, bodies: bodies, statements: statements)
         let file = try writer.sourceFile(path: storedPath)
         counts.files = 1
         var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics)
-        let fd = open()
         var contentHash: String?
-        if fd < 0 {
-            try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "cannot open: \(String(cString: strerror(errno)))", excerpt: nil)
-        } else {
-            // Reading, parsing and hashing run on a second thread while this one writes.
-            let queue = ItemQueue()
-            Producer.start(fd: fd, ownsDescriptor: displayPath != "-", hashing: info != nil, into: queue)
+        source.start(hashing: info != nil)
+        if let queue = source.queue {
+            // Reading, parsing and hashing run on another thread while this one writes.
             do {
                 while let batch = queue.take() {
                     for item in batch {
@@ -280,10 +313,11 @@ public final class Importer {
                     }
                 }
             } catch {
-                queue.cancel()
-                queue.waitUntilClosed()
+                source.cancel()
                 throw error
             }
+        } else {
+            try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "cannot open: \(String(cString: strerror(source.openErrno)))", excerpt: nil)
         }
         if session.counts.errors > session.printedErrors {
             diagnostics(Diagnostic(severity: .note, path: displayPath, message: "\(session.counts.errors - session.printedErrors) more errors in this file were recorded but not shown (the first \(FileSession.printLimit) are); they are in the archive's import_errors table"))
@@ -299,6 +333,52 @@ public final class Importer {
         }
         try writer.add(counts)
         return counts
+    }
+}
+
+/// What the import does with one entry of the walk, decided before its turn.
+enum Step {
+    case outsideRange(String)
+    case unchanged(String)
+    case sameContent(path: String, stored: String, info: InputWalker.FileInfo, hash: String)
+    case problem(path: String, message: String, isError: Bool)
+    case read(display: String, stored: String, info: InputWalker.FileInfo?, source: ReadSource)
+
+    var isRead: Bool { if case .read = self { return true } else { return false } }
+}
+
+/// An input to read: opened, and parsed on its own thread, once started.
+final class ReadSource {
+    private let open: () -> Int32
+    private let ownsDescriptor: Bool
+    private(set) var queue: ItemQueue?
+    private(set) var openErrno: Int32 = 0
+    private var started = false
+
+    init(ownsDescriptor: Bool, open: @escaping () -> Int32) {
+        self.ownsDescriptor = ownsDescriptor
+        self.open = open
+    }
+
+    /// Opens the input and starts its producer (once).
+    func start(hashing: Bool) {
+        guard !started else { return }
+        started = true
+        let fd = open()
+        guard fd >= 0 else {
+            openErrno = errno
+            return
+        }
+        let queue = ItemQueue()
+        Producer.start(fd: fd, ownsDescriptor: ownsDescriptor, hashing: hashing, into: queue)
+        self.queue = queue
+    }
+
+    /// Stops the producer and waits until it has closed its descriptor.
+    func cancel() {
+        guard let queue else { return }
+        queue.cancel()
+        queue.waitUntilClosed()
     }
 }
 
