@@ -53,13 +53,14 @@ public enum SHA256 {
                 offset = take
                 if pending.count == 64 {
                     let block = pending
-                    block.withUnsafeBufferPointer { compress($0, at: 0) }
+                    block.withUnsafeBufferPointer { compress($0, at: 0, blocks: 1) }
                     pending.removeAll(keepingCapacity: true)
                 }
             }
-            while offset + 64 <= bytes.count {
-                compress(bytes, at: offset)
-                offset += 64
+            let blocks = (bytes.count - offset) / 64
+            if blocks > 0 {
+                compress(bytes, at: offset, blocks: blocks)
+                offset += blocks * 64
             }
             if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
         }
@@ -85,28 +86,42 @@ public enum SHA256 {
             return digest
         }
 
-        private mutating func compress(_ buffer: UnsafeBufferPointer<UInt8>, at chunk: Int) {
-            for i in 0..<16 {
-                let j = chunk + i * 4
-                w[i] = UInt32(buffer[j]) << 24 | UInt32(buffer[j + 1]) << 16 | UInt32(buffer[j + 2]) << 8 | UInt32(buffer[j + 3])
+        /// Compresses `blocks` 64-byte blocks of `buffer` from `start` (through raw pointers:
+        /// array accesses with bounds and uniqueness checks made it several times slower).
+        private mutating func compress(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int, blocks: Int) {
+            precondition(start + blocks * 64 <= buffer.count)
+            guard let base = buffer.baseAddress else { return }
+            h.withUnsafeMutableBufferPointer { hp in
+                w.withUnsafeMutableBufferPointer { wp in
+                    SHA256.k.withUnsafeBufferPointer { kp in
+                        let h = hp.baseAddress!, w = wp.baseAddress!, k = kp.baseAddress!
+                        for block in 0..<blocks {
+                            let p = base + start + block * 64
+                            for i in 0..<16 {
+                                let j = i * 4
+                                w[i] = UInt32(p[j]) << 24 | UInt32(p[j + 1]) << 16 | UInt32(p[j + 2]) << 8 | UInt32(p[j + 3])
+                            }
+                            for i in 16..<64 {
+                                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                            }
+                            var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
+                            for i in 0..<64 {
+                                let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                                let ch = (e & f) ^ (~e & g)
+                                let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+                                let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                                let maj = (a & b) ^ (a & c) ^ (b & c)
+                                let t2 = s0 &+ maj
+                                hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                            }
+                            h[0] = h[0] &+ a; h[1] = h[1] &+ b; h[2] = h[2] &+ c; h[3] = h[3] &+ d
+                            h[4] = h[4] &+ e; h[5] = h[5] &+ f; h[6] = h[6] &+ g; h[7] = h[7] &+ hh
+                        }
+                    }
+                }
             }
-            for i in 16..<64 {
-                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-            }
-            var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
-            for i in 0..<64 {
-                let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                let ch = (e & f) ^ (~e & g)
-                let t1 = hh &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-                let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                let maj = (a & b) ^ (a & c) ^ (b & c)
-                let t2 = s0 &+ maj
-                hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-            }
-            h[0] = h[0] &+ a; h[1] = h[1] &+ b; h[2] = h[2] &+ c; h[3] = h[3] &+ d
-            h[4] = h[4] &+ e; h[5] = h[5] &+ f; h[6] = h[6] &+ g; h[7] = h[7] &+ hh
         }
     }
 

@@ -77,7 +77,18 @@ public enum CanonicalJSON {
     /// Appends `s` as a JSON string literal.
     public static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
-        for byte in s.utf8 {
+        var text = s
+        // Most strings need no escape: copied whole.
+        let copied = text.withUTF8 { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied {
+            out.append(0x22)
+            return
+        }
+        for byte in text.utf8 {
             switch byte {
             case 0x22: out.append(0x5c); out.append(0x22)
             case 0x5c: out.append(0x5c); out.append(0x5c)

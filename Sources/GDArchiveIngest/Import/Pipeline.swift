@@ -76,6 +76,7 @@ enum Producer {
     /// Reads `fd` to the end on a new thread, pushing parsed items in batches.
     static func start(fd: Int32, ownsDescriptor: Bool, hashing: Bool, into queue: ItemQueue) {
         Thread.detachNewThread {
+            Thread.current.name = "gdarchive-read"
             run(fd: fd, ownsDescriptor: ownsDescriptor, hashing: hashing, into: queue)
             queue.close()
         }
