@@ -280,5 +280,12 @@ SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.parti
 FROM versions v JOIN findings f ON f.finding_key = v.finding_key;
 
 """#),
+        Migration(version: 7, name: "timeline_index", sql: #"""
+-- The time index also carries what a timeline counts (the finding, sample, occurrences), so
+-- that a timeline over a year reads the index alone instead of every version's row.
+DROP INDEX versions_updated_at;
+CREATE INDEX versions_updated_at ON versions (updated_at, finding_key, sample, occurrences);
+
+"""#),
     ]
 }

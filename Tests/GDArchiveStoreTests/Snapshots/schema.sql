@@ -159,4 +159,4 @@ CREATE INDEX versions_severity ON versions (severity);
 
 CREATE INDEX versions_type ON versions (type);
 
-CREATE INDEX versions_updated_at ON versions (updated_at);
+CREATE INDEX versions_updated_at ON versions (updated_at, finding_key, sample, occurrences);
