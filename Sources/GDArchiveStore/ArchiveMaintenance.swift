@@ -56,6 +56,19 @@ extension Archive {
                 FROM findings f WHERE f.latest_version_id != expected
                 """) { "finding \($0["id"] as String): the latest version should be \($0["expected"] as Int64), not \($0["latest_version_id"] as Int64)" }
             try report("""
+                SELECT x.version_id, x.id, x.occurrences, x.expected FROM (
+                    SELECT version_id, id, occurrences,
+                           CASE WHEN lag(count) OVER w IS NULL OR count < lag(count) OVER w THEN coalesce(count, 0)
+                                ELSE count - lag(count) OVER w END AS expected
+                    FROM versions
+                    WINDOW w AS (PARTITION BY finding_key ORDER BY updated_at, count, version_id)
+                ) x WHERE x.occurrences IS NOT x.expected
+                """) { row in
+                let stored = (row["occurrences"] as Int64?).map(String.init) ?? "none"
+                let expected = (row["expected"] as Int64?).map(String.init) ?? "none"
+                return "version \(row["version_id"] as Int64) of finding \(row["id"] as String) records \(stored) occurrences; its count growth says \(expected)"
+            }
+            try report("""
                 SELECT f.id, f.version_count, (SELECT count(*) FROM versions v WHERE v.finding_key = f.finding_key) AS actual
                 FROM findings f WHERE f.version_count != actual
                 """) { "finding \($0["id"] as String) records \($0["version_count"] as Int) versions but has \($0["actual"] as Int)" }

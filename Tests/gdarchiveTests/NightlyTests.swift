@@ -191,6 +191,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
                 """)
             // The file lists counts 10, 1, 5: version 3 (count 5) is not the latest.
             try db.execute(sql: "UPDATE findings SET latest_version_id = (SELECT max(version_id) FROM versions)")
+            try db.execute(sql: "UPDATE versions SET occurrences = 99 WHERE version_id = 2")
         }
         try queue.close()
         let check = try runGDArchive(["--db", db, "check"])
@@ -198,6 +199,7 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         #expect(check.stdout.contains("does not match its SHA-256"))
         #expect(check.stdout.contains("its body does not decompress"))
         #expect(check.stdout.contains("the latest version should be"))
+        #expect(check.stdout.contains("version 2 of finding") && check.stdout.contains("records 99 occurrences; its count growth says 1"))
     }
 
     @Test func statusTellsTheLastSuccessfulImportAndTroubleSince() throws {
