@@ -166,8 +166,7 @@ public enum FindingQuery {
         return try archive.database.read { db in
             var samples = 0
             if excludeSamples {
-                // The cheap test first: sample findings are few, the filter may read bodies.
-                samples = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(view) f WHERE f.sample = 1 AND (\(conditions.sql))",
+                samples = try Int.fetchOne(db, sql: Reports.samplesSQL(view: view, conditions: conditions.sql),
                                            arguments: StatementArguments(whereBindings)) ?? 0
             }
             var sql = "SELECT \(selects.joined(separator: ", ")) FROM \(view) f WHERE (\(conditions.sql))"

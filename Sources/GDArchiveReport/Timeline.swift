@@ -136,7 +136,7 @@ extension Reports {
                 counts[index, default: [:]][key] = (row["findings"], row["versions"], row["occurrences"])
             }
             guard c.excludeSamples && !countsSamplesInPass else { return samples }
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM finding_versions f WHERE f.sample = 1 AND (\(c.sql))\(range)",
+            return try Int.fetchOne(db, sql: Reports.samplesSQL(view: "finding_versions", conditions: c.sql, extra: range),
                                     arguments: StatementArguments(c.bindings + rangeArguments)) ?? 0
         }
         let keys = group == nil ? [""] : byValues.sorted()

@@ -155,6 +155,8 @@ CREATE INDEX versions_finding ON versions (finding_key, updated_at);
 
 CREATE INDEX versions_resource_type ON versions (resource_type, severity);
 
+CREATE INDEX versions_sample ON versions (version_id) WHERE sample = 1;
+
 CREATE INDEX versions_severity ON versions (severity);
 
 CREATE INDEX versions_type ON versions (type);
