@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "gdarchive", targets: ["gdarchive"]),
+        // A loadable SQLite extension (`.load libGDArchiveSQLite`) with gdarchive_body, for
+        // other SQLite clients.
+        .library(name: "GDArchiveSQLite", type: .dynamic, targets: ["GDArchiveSQLite"]),
         .library(name: "GDArchive", targets: ["GDArchiveBasics", "GDArchiveJSON", "GDArchiveStore", "GDArchiveIngest", "GDArchiveQuery", "GDArchiveReport"]),
     ],
     dependencies: [
@@ -23,6 +26,13 @@ let package = Package(
         .target(
             name: "CGDArchiveCodec",
             linkerSettings: [.linkedLibrary("zstd"), .linkedLibrary("sqlite3")]
+        ),
+
+        .target(
+            name: "GDArchiveSQLite",
+            exclude: [],
+            cSettings: [.headerSearchPath("../CGDArchiveCodec/include")],
+            linkerSettings: [.linkedLibrary("zstd")]
         ),
 
         // MARK: - Library modules (dependency arrows enforced by the compiler)
