@@ -119,15 +119,16 @@ public enum Reports {
                           on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
         let c = try conditions(scope, now: now)
         let group = try groupExpression(field)
-        // Grouping by a column (one row per finding), the sample findings left out are
-        // counted in the same pass; an indicator join may repeat a finding, so not then.
+        // Grouping by a column, each row is one finding: findings are counted without DISTINCT
+        // and the sample findings left out in the same pass. An indicator join may repeat a
+        // finding, so not then.
         let countsSamplesInPass = c.excludeSamples && group.join.isEmpty
         let samplesClause = c.excludeSamples && !countsSamplesInPass ? " AND f.sample = 0" : ""
         let keep = countsSamplesInPass ? " FILTER (WHERE f.sample = 0)" : ""
         var samplesInPass = 0
         let rows: [GroupRow] = try archive.database.read { db in
             let sql = """
-                SELECT \(group.expression) AS g, count(DISTINCT f.finding_key)\(keep) AS findings,
+                SELECT \(group.expression) AS g, count(\(group.join.isEmpty ? "*" : "DISTINCT f.finding_key"))\(keep) AS findings,
                        sum(f.version_count)\(keep) AS versions, sum(coalesce(f.count, 0))\(keep) AS occurrences\(countsSamplesInPass ? ", count(*) FILTER (WHERE f.sample = 1) AS samples" : "")
                 FROM latest_findings f \(group.join)
                 WHERE (\(c.sql))\(samplesClause)
