@@ -65,7 +65,11 @@ public final class Archive: Sendable {
             // 16 KiB pages: measured against 4 KiB on the benchmark corpus, the archive is 3 %
             // smaller and the import as fast. The page size must be set before the first
             // table, so the ledger is created here, before WAL mode is switched on.
-            let initial = try DatabaseQueue(path: path)
+            // Another process may be creating the same archive at this moment: wait for its
+            // lock rather than fail.
+            var initialConfig = Configuration()
+            initialConfig.busyMode = .timeout(busyTimeout)
+            let initial = try DatabaseQueue(path: path, configuration: initialConfig)
             try initial.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA page_size = 16384")
                 try db.execute(sql: ledgerSQL)
@@ -85,7 +89,24 @@ public final class Archive: Sendable {
             // made no difference.
             try db.execute(sql: "PRAGMA cache_size = -16384")
         }
-        let queue: DatabaseQueue
+        // Two processes may open a new archive at the same moment (two cron jobs): SQLite
+        // refuses a switch to WAL at once, without waiting, while the other connection holds a
+        // lock, so opening is retried until the busy timeout.
+        let deadline = ContinuousClock.now + .milliseconds(Int(busyTimeout * 1000))
+        var queue: DatabaseQueue?
+        while queue == nil {
+            do {
+                queue = try openAndMigrate(path: path, configuration: config, busyTimeout: busyTimeout)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        return Archive(path: path, database: queue!)
+    }
+
+    /// Validates the archive through a read-only connection, then opens it for writing and
+    /// applies the pending migrations.
+    private static func openAndMigrate(path: String, configuration: Configuration, busyTimeout: Double) throws -> DatabaseQueue {
         do {
             // Validate read-only first: a file that is not an archive this binary can use is
             // refused before anything (even WAL setup) writes to it.
@@ -95,12 +116,12 @@ public final class Archive: Sendable {
             let probe = try DatabaseQueue(path: path, configuration: readOnly)
             try probe.read { db in _ = try validateLedger(db, path: path) }
             try probe.close()
-            queue = try DatabaseQueue(path: path, configuration: config)
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.writeWithoutTransaction { db in try migrate(db, path: path) }
+            return queue
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError.notADatabase(path: path)
         }
-        return Archive(path: path, database: queue)
     }
 
     /// `gdarchive_path(fullkey)`: a `json_tree` full key without array indexes

@@ -114,6 +114,22 @@ import Testing
         #expect(snapshots > 3, "too few snapshots taken mid-import")
     }
 
+    /// Creating an archive races: the first switches it to WAL while the other opens it.
+    /// (Started from one shell so that they really start together.)
+    @Test func importsCreatingTheSameArchiveTogetherAllSucceed() throws {
+        let tmp = try TemporaryDirectory()
+        let exports = try tmp.copyFixture("exports")
+        let binary = Paths.binary.path
+        for round in 0..<10 {
+            let db = tmp.path("a\(round).sqlite")
+            let importing = "\"\(binary)\" --db \"\(db)\" import --quiet --wait 60 \"\(exports)\""
+            let script = "\(importing) & a=$!; \(importing) & b=$!; wait $a; sa=$?; wait $b; echo \"$sa $?\""
+            let result = try runProgram("/bin/bash", ["-c", script])
+            #expect(result.stdout == "0 0\n", "round \(round): \(result.stderr)")
+            #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+        }
+    }
+
     @Test func twoImportsStartedTogetherNeverDoubleStore() throws {
         let tmp = try TemporaryDirectory()
         let tree = tmp.url.appendingPathComponent("exports")
