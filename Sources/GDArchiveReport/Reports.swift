@@ -68,13 +68,6 @@ public struct ReportOutput: Sendable {
 
 /// The reports: `summary`, `by FIELD`, `timeline`.
 public enum Reports {
-    /// Every column of `finding_versions` but the body (which filters reach through
-    /// `version_bodies`), for queries that materialise versions.
-    static let versionColumns = ["version_id", "finding_key", "id", "arn", "account_id", "region", "partition", "type", "title",
-                                 "severity", "severity_label", "confidence", "created_at", "updated_at", "first_seen", "last_seen",
-                                 "count", "archived", "sample", "resource_type", "resource_role", "action_type", "detector_id",
-                                 "feature_name", "is_latest"].map { "f." + quoteIdentifier($0) }.joined(separator: ", ")
-
     /// Conditions of a scope over the alias `f`.
     static func conditions(_ scope: ReportScope, now: Int64) throws -> (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool) {
         let (compiled, mentionsSample) = try FindingQuery.compileConditions(scope.queryRequest, now: now)
