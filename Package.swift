@@ -56,7 +56,7 @@ let package = Package(
         // Pure: no SQLite.
         .target(name: "GDArchiveQuery", dependencies: ["GDArchiveBasics"]),
         // Report: running queries, finding histories, output formats.
-        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CSQLite", "CGDArchiveCodec"]),
+        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CSQLite"]),
 
         // MARK: - Executables
         .executableTarget(

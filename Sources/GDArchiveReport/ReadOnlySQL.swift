@@ -1,5 +1,5 @@
-import CGDArchiveCodec
 import CSQLite
+import GDArchiveStore
 import Foundation
 
 /// Why `gdarchive sql` refused or failed a statement.
@@ -40,7 +40,7 @@ public enum ReadOnlySQL {
         defer { sqlite3_close(db) }
         sqlite3_busy_timeout(db, 30_000)
         // Bodies are compressed: the version_bodies view reads them through gdarchive_body.
-        guard gdarchive_register_codec_functions(db) == SQLITE_OK else {
+        guard BodyCodec.registerFunctions(on: db) == SQLITE_OK else {
             throw SQLRefusal(description: "cannot register gdarchive_body on \(archivePath): \(String(cString: sqlite3_errmsg(db)))")
         }
         sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0)
