@@ -107,7 +107,10 @@ extension Archive {
                     problem = "its base version has a base of its own (bases are stored alone)"
                 } else {
                     do {
-                        let base = try (row["base_data"] as Data?).map { try codec.decompress($0, base: nil) }
+                        // Bases are decompressed once for all their versions (the codec's cache).
+                        let base = try (row["base_version_id"] as Int64?).flatMap { id in
+                            try codec.base(id) { row["base_data"] as Data? }
+                        }
                         let body = try codec.decompress(row["data"], base: base)
                         if Array(row["hash"] as Data) != SHA256.hash(body) {
                             problem = "its body does not match its SHA-256 (altered after it was stored?)"
