@@ -58,9 +58,7 @@ public func makeProcess(_ arguments: [String], environment: [String: String] = [
 /// archive exists). Counts the files whose state was recorded, which happens in each file's
 /// own transaction, so it is exact across runs too.
 public func filesCommitted(_ db: String) -> Int {
-    // Not before the archive is in WAL mode: while a new archive is being created, a reader's
-    // lock could make the importer's switch to WAL fail.
-    guard FileManager.default.fileExists(atPath: db), FileManager.default.fileExists(atPath: db + "-wal") else { return 0 }
+    guard FileManager.default.fileExists(atPath: db) else { return 0 }
     var config = Configuration()
     config.readonly = true
     return (try? DatabaseQueue(path: db, configuration: config).read { db in
