@@ -193,10 +193,13 @@ public enum Reports {
     /// partial index, materialised and joined first (without statistics, SQLite would start
     /// from the filter's own index and run the whole filter a second time).
     static func samplesSQL(view: String, conditions: String, extra: String = "") -> String {
-        """
-        WITH s AS MATERIALIZED (SELECT version_id FROM versions INDEXED BY versions_sample WHERE sample = 1)
-        SELECT count(*) FROM s CROSS JOIN \(view) f ON f.version_id = s.version_id WHERE (\(conditions))\(extra)
-        """
+        view == "latest_findings" ? """
+            WITH s AS MATERIALIZED (SELECT finding_key FROM findings INDEXED BY findings_sample WHERE sample = 1)
+            SELECT count(*) FROM s CROSS JOIN latest_findings f ON f.finding_key = s.finding_key WHERE (\(conditions))\(extra)
+            """ : """
+            WITH s AS MATERIALIZED (SELECT version_id FROM versions INDEXED BY versions_sample WHERE sample = 1)
+            SELECT count(*) FROM s CROSS JOIN \(view) f ON f.version_id = s.version_id WHERE (\(conditions))\(extra)
+            """
     }
 
     static func samplesLeftOut(scope: ReportScope, c: (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool),

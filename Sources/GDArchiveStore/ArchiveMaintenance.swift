@@ -68,6 +68,18 @@ extension Archive {
                 let expected = (row["expected"] as Int64?).map(String.init) ?? "none"
                 return "version \(row["version_id"] as Int64) of finding \(row["id"] as String) records \(stored) occurrences; its count growth says \(expected)"
             }
+            // Each finding's copy of its latest version's columns (migration 9).
+            let copied = ["arn", "partition", "type", "title", "severity", "severity_label", "confidence", "created_at", "updated_at",
+                          "first_seen", "last_seen", "count", "archived", "sample", "resource_type", "resource_role", "action_type",
+                          "detector_id", "feature_name"]
+            try report("""
+                SELECT f.id, f.latest_version_id, \(copied.map { "f.\($0) IS NOT v.\($0) AS \($0)" }.joined(separator: ", "))
+                FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
+                WHERE \(copied.map { "f.\($0) IS NOT v.\($0)" }.joined(separator: " OR "))
+                """) { row in
+                let differ = copied.filter { row[$0] as Bool }
+                return "finding \(row["id"] as String): \(differ.joined(separator: ", ")) should be as in its latest version \(row["latest_version_id"] as Int64)"
+            }
             try report("""
                 SELECT f.id, f.version_count, (SELECT count(*) FROM versions v WHERE v.finding_key = f.finding_key) AS actual
                 FROM findings f WHERE f.version_count != actual
@@ -142,8 +154,7 @@ extension Archive {
             var result = (0, 0)
             try db.inTransaction(.immediate) {
                 let selection = """
-                    SELECT f.finding_key FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
-                    WHERE v.updated_at IS NOT NULL AND v.updated_at < ?
+                    SELECT finding_key FROM findings WHERE updated_at IS NOT NULL AND updated_at < ?
                     """
                 result.0 = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(selection))", arguments: [cutoffText]) ?? 0
                 result.1 = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE finding_key IN (\(selection))", arguments: [cutoffText]) ?? 0

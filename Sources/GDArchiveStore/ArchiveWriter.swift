@@ -165,7 +165,14 @@ public struct ArchiveWriter {
         try storeBody(record.body, version: versionID, findingBase: finding?.base)
         try insertIndicators(record.indicators, version: versionID)
         if becomesLatest {
-            try s.updateLatest.run { $0.bind(1, versionID); $0.bind(2, findingKey) }
+            try s.updateLatest.run { v in
+                v.bind(1, versionID); v.bind(2, record.arn); v.bind(3, record.partition); v.bind(4, record.type)
+                v.bind(5, record.title); v.bind(6, record.severity); v.bind(7, record.severityLabel); v.bind(8, record.confidence)
+                v.bind(9, record.createdAt); v.bind(10, record.updatedAt); v.bind(11, record.firstSeen); v.bind(12, record.lastSeen)
+                v.bind(13, record.count); v.bind(14, record.archived); v.bind(15, record.sample); v.bind(16, record.resourceType)
+                v.bind(17, record.resourceRole); v.bind(18, record.actionType); v.bind(19, record.detectorId); v.bind(20, record.featureName)
+                v.bind(21, findingKey)
+            }
         } else {
             try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count)
             try s.updateCount.run { $0.bind(1, findingKey) }
@@ -263,9 +270,8 @@ public final class WriteStatements {
         self.db = db
         versionByHash = try RawStatement(db, "SELECT version_id FROM versions WHERE hash = ?")
         finding = try RawStatement(db, """
-            SELECT f.finding_key, v.updated_at, v.count, coalesce(b.base_version_id, b.version_id)
-            FROM findings f JOIN versions v ON v.version_id = f.latest_version_id
-            LEFT JOIN version_blobs b ON b.version_id = f.latest_version_id
+            SELECT f.finding_key, f.updated_at, f.count, coalesce(b.base_version_id, b.version_id)
+            FROM findings f LEFT JOIN version_blobs b ON b.version_id = f.latest_version_id
             WHERE f.account_id = ? AND f.region = ? AND f.id = ?
             """)
         insertFinding = try RawStatement(db, "INSERT INTO findings (account_id, region, id, latest_version_id, version_count) VALUES (?, ?, ?, 0, 0)")
@@ -286,7 +292,15 @@ public final class WriteStatements {
         baseData = try RawStatement(db, "SELECT data FROM version_blobs WHERE version_id = ? AND base_version_id IS NULL")
         insertBlob = try RawStatement(db, "INSERT INTO version_blobs (version_id, base_version_id, data) VALUES (?, ?, ?)")
         insertIndicator = try RawStatement(db, "INSERT OR IGNORE INTO indicators (kind, value, version_id) VALUES (?, ?, ?)")
-        updateLatest = try RawStatement(db, "UPDATE findings SET latest_version_id = ?, version_count = version_count + 1 WHERE finding_key = ?")
+        // The finding's row carries a copy of its latest version's columns (migration 9).
+        updateLatest = try RawStatement(db, """
+            UPDATE findings SET latest_version_id = ?, version_count = version_count + 1,
+                arn = ?, partition = ?, type = ?, title = ?, severity = ?, severity_label = ?,
+                confidence = ?, created_at = ?, updated_at = ?, first_seen = ?, last_seen = ?,
+                count = ?, archived = ?, sample = ?, resource_type = ?, resource_role = ?,
+                action_type = ?, detector_id = ?, feature_name = ?
+            WHERE finding_key = ?
+            """)
         updateCount = try RawStatement(db, "UPDATE findings SET version_count = version_count + 1 WHERE finding_key = ?")
         insertSighting = try RawStatement(db, """
             INSERT OR IGNORE INTO sightings (version_id, file_id, line, record_index, import_run_id)

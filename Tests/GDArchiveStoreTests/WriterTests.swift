@@ -118,3 +118,123 @@ import Testing
         #expect(occurrences == [5, 1, 4])
     }
 }
+
+@Suite struct LatestColumnsTests {
+    /// The columns a finding's row copies from its latest version (migration 9).
+    static let copied = ["arn", "partition", "type", "title", "severity", "severity_label", "confidence", "created_at", "updated_at",
+                         "first_seen", "last_seen", "count", "archived", "sample", "resource_type", "resource_role", "action_type",
+                         "detector_id", "feature_name"]
+
+    static func record(_ n: Int, updatedAt: String?, count: Int64?) -> VersionRecord {
+        var record = VersionRecord(id: "a", accountId: "1", region: "r", body: #"{"accountId":"1","id":"a","n":\#(n),"region":"r"}"#)
+        record.updatedAt = updatedAt
+        record.count = count
+        record.arn = "arn:\(n)"
+        record.partition = n % 2 == 0 ? "aws" : nil
+        record.type = "Type\(n)"
+        record.title = "title \(n)"
+        record.severity = Double(n) + 0.5
+        record.severityLabel = VersionRecord.severityLabel(for: Double(n) + 0.5)
+        record.confidence = Double(n)
+        record.createdAt = "2024-12-0\(n + 1)T00:00:00.000Z"
+        record.firstSeen = "2024-12-1\(n)T00:00:00.000Z"
+        record.lastSeen = "2024-12-2\(n)T00:00:00.000Z"
+        record.archived = n % 2 == 1
+        record.sample = n == 3
+        record.resourceType = "Resource\(n)"
+        record.resourceRole = n % 2 == 0 ? "TARGET" : "ACTOR"
+        record.actionType = "ACTION_\(n)"
+        record.detectorId = "d\(n)"
+        record.featureName = "Feature\(n)"
+        return record
+    }
+
+    @Test func aFindingCarriesItsLatestVersionsColumnsWhateverTheOrderOfArrival() throws {
+        let versions: [(String?, Int64?)] = [
+            ("2025-01-01T00:00:00.000Z", 1), ("2025-01-03T00:00:00.000Z", 2), ("2025-01-03T00:00:00.000Z", 7),
+            ("2025-01-02T00:00:00.000Z", 9), (nil, 30), ("2025-01-03T00:00:00.000Z", 7),
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<12 {
+            let order = round == 0 ? Array(versions.indices) : versions.indices.shuffled(using: &generator)
+            let tmp = try TemporaryDirectory()
+            let archive = try Archive.open(path: tmp.path("a.sqlite"))
+            let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+            try archive.database.write { db in
+                let writer = try ArchiveWriter(db: db, runID: run)
+                let file = try writer.sourceFile(path: "/x")
+                for (line, index) in order.enumerated() {
+                    _ = try writer.store(Self.record(index, updatedAt: versions[index].0, count: versions[index].1), file: file, line: line + 1, recordIndex: 0)
+                }
+            }
+            // The latest: greatest updated_at, then count, then the later import (of the two
+            // full ties, 2 and 5, the one that arrived last).
+            let tied = [2, 5].max { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }!
+            let expected = Self.record(tied, updatedAt: versions[tied].0, count: versions[tied].1)
+            let row = try archive.database.read { db in
+                try Row.fetchOne(db, sql: "SELECT \(Self.copied.joined(separator: ", ")), version_count FROM findings")!
+            }
+            #expect(row["title"] as String? == expected.title, "arrival order \(order)")
+            #expect(row["type"] as String? == expected.type)
+            #expect(row["severity"] as Double? == expected.severity)
+            #expect(row["updated_at"] as String? == expected.updatedAt)
+            #expect(row["count"] as Int64? == expected.count)
+            #expect(row["archived"] as Bool? == expected.archived)
+            #expect(row["sample"] as Bool == expected.sample)
+            #expect(row["partition"] as String? == expected.partition)
+            #expect(row["feature_name"] as String? == expected.featureName)
+            #expect(row["version_count"] as Int == versions.count)
+            // Every copied column, against the latest version's own row.
+            #expect(try archive.check().problems == [])
+        }
+    }
+
+    @Test func checkReportsACopyThatDrifted() throws {
+        let tmp = try TemporaryDirectory()
+        let archive = try Archive.open(path: tmp.path("a.sqlite"))
+        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+        try archive.database.write { db in
+            let writer = try ArchiveWriter(db: db, runID: run)
+            _ = try writer.store(Self.record(1, updatedAt: "2025-01-01T00:00:00.000Z", count: 1), file: try writer.sourceFile(path: "/x"), line: 1, recordIndex: 0)
+            try db.execute(sql: "UPDATE findings SET severity = 1, resource_type = NULL")
+        }
+        #expect(try archive.check().problems == ["finding a: severity, resource_type should be as in its latest version 1"])
+    }
+
+    @Test func migrationNineCopiesTheLatestColumnsOfAnOlderArchive() throws {
+        let tmp = try TemporaryDirectory()
+        let path = tmp.path("old.sqlite")
+        do {
+            var config = Configuration()
+            config.prepareDatabase { db in try Archive.registerCodecFunctions(db) }
+            let old = try DatabaseQueue(path: path, configuration: config)
+            try old.writeWithoutTransaction { db in
+                try Archive.migrate(db, path: path, migrations: Array(Migration.all.prefix(8)))
+                try db.execute(sql: "INSERT INTO import_runs (started_at) VALUES ('2025-01-01T00:00:00.000Z')")
+                try db.execute(sql: "INSERT INTO findings (finding_key, account_id, region, id, latest_version_id, version_count) VALUES (1, '1', 'r', 'a', 2, 2), (2, '1', 'r', 'b', 3, 1)")
+                for (version, finding, id, severity, type, sample) in [(1, 1, "a", 2.0, "Old", 0), (2, 1, "a", 8.0, "New", 0), (3, 2, "b", 5.0, "Other", 1)] {
+                    try db.execute(sql: """
+                        INSERT INTO versions (version_id, finding_key, hash, import_run_id, id, account_id, region, severity, type, resource_type, sample, updated_at, count)
+                        VALUES (?, ?, ?, 1, ?, '1', 'r', ?, ?, 'Instance', ?, '2025-01-0\(version)T00:00:00.000Z', ?)
+                        """, arguments: [version, finding, Data([UInt8(version)]), id, severity, type, sample, version])
+                }
+            }
+            try old.close()
+        }
+        let archive = try Archive.open(path: path)
+        let rows = try archive.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, type, severity, sample, updated_at, count, latest_version_id AS version_id, version_count FROM findings ORDER BY id")
+        }
+        // The view reads the copy.
+        let view = try archive.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, type, severity, sample, updated_at, count, version_id, version_count FROM latest_findings ORDER BY id")
+        }
+        #expect(view == rows)
+        #expect(rows.map { $0["type"] as String } == ["New", "Other"])
+        #expect(rows.map { $0["severity"] as Double } == [8, 5])
+        #expect(rows.map { $0["sample"] as Int } == [0, 1])
+        #expect(rows.map { $0["updated_at"] as String } == ["2025-01-02T00:00:00.000Z", "2025-01-03T00:00:00.000Z"])
+        #expect(rows.map { $0["version_id"] as Int64 } == [2, 3])
+        #expect(rows.map { $0["version_count"] as Int } == [2, 1])
+    }
+}

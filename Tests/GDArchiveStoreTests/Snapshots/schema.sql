@@ -15,13 +15,13 @@ SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.parti
 FROM versions v JOIN findings f ON f.finding_key = v.finding_key;
 
 CREATE VIEW latest_findings AS
-SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.partition, v.type,
-       v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
-       v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
-       v.resource_role, v.action_type, v.detector_id, v.feature_name,
-       (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id) AS body,
+SELECT f.latest_version_id AS version_id, f.finding_key, f.id, f.arn, f.account_id, f.region,
+       f.partition, f.type, f.title, f.severity, f.severity_label, f.confidence, f.created_at,
+       f.updated_at, f.first_seen, f.last_seen, f.count, f.archived, f.sample,
+       f.resource_type, f.resource_role, f.action_type, f.detector_id, f.feature_name,
+       (SELECT b.body FROM version_bodies b WHERE b.version_id = f.latest_version_id) AS body,
        f.version_count
-FROM findings f JOIN versions v ON v.version_id = f.latest_version_id;
+FROM findings f;
 
 CREATE VIEW version_bodies AS
 SELECT d.version_id,
@@ -39,7 +39,7 @@ CREATE TABLE findings (
     region            TEXT    NOT NULL,
     id                TEXT    NOT NULL,
     latest_version_id INTEGER NOT NULL,         -- versions.version_id of the latest version
-    version_count     INTEGER NOT NULL,
+    version_count     INTEGER NOT NULL, arn            TEXT, partition      TEXT, type           TEXT, title          TEXT, severity       REAL, severity_label TEXT, confidence     REAL, created_at     TEXT, updated_at     TEXT, first_seen     TEXT, last_seen      TEXT, count          INTEGER, archived       INTEGER, sample         INTEGER NOT NULL DEFAULT 0, resource_type  TEXT, resource_role  TEXT, action_type    TEXT, detector_id    TEXT, feature_name   TEXT,
     UNIQUE (account_id, region, id)
 );
 
@@ -145,7 +145,19 @@ CREATE TABLE versions (
     feature_name   TEXT
 , occurrences INTEGER);
 
+CREATE INDEX findings_id            ON findings (id);
+
 CREATE INDEX findings_latest ON findings (latest_version_id);
+
+CREATE INDEX findings_resource_type ON findings (resource_type, severity);
+
+CREATE INDEX findings_sample        ON findings (finding_key) WHERE sample = 1;
+
+CREATE INDEX findings_severity      ON findings (severity);
+
+CREATE INDEX findings_type          ON findings (type);
+
+CREATE INDEX findings_updated_at    ON findings (updated_at);
 
 CREATE INDEX indicators_version ON indicators (version_id, kind);
 
