@@ -11,8 +11,8 @@ SELECT v.version_id, v.finding_key, v.id, v.arn, v.account_id, v.region, v.parti
        v.first_seen, v.last_seen, v.count, v.occurrences, v.archived, v.sample, v.resource_type,
        v.resource_role, v.action_type, v.detector_id, v.feature_name,
        (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id) AS body,
-       (v.version_id = f.latest_version_id) AS is_latest
-FROM versions v JOIN findings f ON f.finding_key = v.finding_key;
+       (v.version_id = (SELECT f.latest_version_id FROM findings f WHERE f.finding_key = v.finding_key)) AS is_latest
+FROM versions v;
 
 CREATE VIEW latest_findings AS
 SELECT f.latest_version_id AS version_id, f.finding_key, f.id, f.arn, f.account_id, f.region,
