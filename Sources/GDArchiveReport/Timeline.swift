@@ -95,58 +95,54 @@ extension Reports {
             starts = try bucketStarts(from: from, to: to, bucket: bucket, timeZone: timeZone)
         }
         let boundaries = starts.map { Timestamp.format(epochMilliseconds: $0) }
-        // Each version's bucket, by binary search over the boundaries (correct in any zone).
-        let bucketFunction = DatabaseFunction("gdarchive_bucket", argumentCount: 1, pure: true) { values in
-            guard let t = String.fromDatabaseValue(values[0]), let firstBoundary = boundaries.first, t >= firstBoundary, t < boundaries.last! else { return nil }
-            var lo = 0, hi = boundaries.count - 1
-            while lo + 1 < hi {
-                let mid = (lo + hi) / 2
-                if boundaries[mid] <= t { lo = mid } else { hi = mid }
-            }
-            return lo
-        }
-        var counts: [Int: [String: (Int64, Int64, Int64)]] = [:]
+        // Per bucket: the totals without `by`, else a tally per value.
+        var totals = [TimelineTally](repeating: TimelineTally(), count: max(0, starts.count - 1))
+        var tallies = [[String: TimelineTally]](repeating: [:], count: group == nil ? 0 : totals.count)
         var byValues = Set<String>()
         let samples: Int = try archive.database.read { db in
             guard !boundaries.isEmpty else { return 0 }
-            db.add(function: bucketFunction)
-            defer { db.remove(function: bucketFunction) }
             let range = " AND \(time) >= ? AND \(time) < ?"
             let rangeArguments: [DatabaseValue] = [boundaries.first!.databaseValue, boundaries.last!.databaseValue]
-            // Each version's occurrences (its count growth) are stored at import. Without
-            // `by`, the sample findings left out are counted in the same pass.
+            // The versions in range are read once and counted here, each in its bucket (found
+            // from the stored UTC text, correct in any zone): GROUP BY with count(DISTINCT)
+            // sorted every version and looked each one up twice. Each version's occurrences
+            // (its count growth) are stored at import. Without `by`, the sample versions left
+            // out are counted in the same pass.
             let countsSamplesInPass = c.excludeSamples && group == nil
-            let keep = countsSamplesInPass ? " FILTER (WHERE f.sample = 0)" : ""
             let sql = """
-                SELECT gdarchive_bucket(\(time)) AS b\(group.map { ", \($0.expression) AS g" } ?? ""),
-                       count(DISTINCT f.finding_key)\(keep) AS findings,
-                       count(\(group == nil ? "*" : "DISTINCT f.version_id"))\(keep) AS versions,
-                       coalesce(sum(f.occurrences)\(keep), 0) AS occurrences\(countsSamplesInPass ? ", count(*) FILTER (WHERE f.sample = 1) AS samples" : "")
+                SELECT \(time), f.finding_key, f.sample, f.occurrences\(group.map { ", \($0.expression)" } ?? "")
                 FROM finding_versions f \(group?.join ?? "")
                 WHERE (\(c.sql))\(countsSamplesInPass ? "" : samplesClause)\(range)
-                GROUP BY b\(group == nil ? "" : ", g")
                 """
             let arguments = (group?.bindings ?? []) + c.bindings + rangeArguments
+            var finder = BucketFinder(boundaries: boundaries)
             var samples = 0
-            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) {
-                guard let index: Int = row["b"] else { continue }
-                if countsSamplesInPass { samples += row["samples"] as Int }
-                let key = group == nil ? "" : (displayText(row["g"]) ?? "(none)")
-                byValues.insert(key)
-                counts[index, default: [:]][key] = (row["findings"], row["versions"], row["occurrences"])
+            try RawStatement(db, sql).forEachRow(arguments: StatementArguments(arguments)) { row in
+                guard let index = row.withTextBytes(0, { $0.flatMap { finder.bucket(of: $0) } }) else { return }
+                if countsSamplesInPass && row.int64OrZero(2) == 1 {
+                    samples += 1
+                    return
+                }
+                if group == nil {
+                    totals[index].add(finding: row.int64OrZero(1), occurrences: row.int64OrZero(3))
+                } else {
+                    let key = displayText(row.databaseValue(4)) ?? "(none)"
+                    tallies[index][key, default: TimelineTally()].add(finding: row.int64OrZero(1), occurrences: row.int64OrZero(3))
+                }
             }
+            for bucket in tallies { byValues.formUnion(bucket.keys) }
             guard c.excludeSamples && !countsSamplesInPass else { return samples }
             return try Int.fetchOne(db, sql: Reports.samplesSQL(view: "finding_versions", conditions: c.sql, extra: range),
                                     arguments: StatementArguments(c.bindings + rangeArguments)) ?? 0
         }
         let keys = group == nil ? [""] : byValues.sorted()
         var rows: [[Cell]] = []
-        for index in 0..<max(0, starts.count - 1) {
+        for index in totals.indices {
             for key in keys {
-                let (findings, versions, occurrences) = counts[index]?[key] ?? (0, 0, 0)
+                let tally = group == nil ? totals[index] : tallies[index][key] ?? TimelineTally()
                 var row: [Cell] = [.text(formatBucket(starts[index], timeZone: timeZone))]
                 if group != nil { row.append(.text(key)) }
-                row += [.int(findings), .int(versions), .int(occurrences)]
+                row += [.int(Int64(tally.findings.count)), .int(tally.versions), .int(tally.occurrences)]
                 rows.append(row)
             }
         }
@@ -156,5 +152,109 @@ extension Reports {
         if starts.isEmpty { head.append("nothing in range") }
         return ReportOutput(header: head, rows: RowSet(columns: columns, rows: rows), samplesLeftOut: samples,
                             barColumn: measure.rawValue, stackColumn: by)
+    }
+}
+
+/// What one bucket (and `by` value) of a timeline counts.
+struct TimelineTally {
+    var findings = DistinctIntegers()
+    var versions: Int64 = 0
+    var occurrences: Int64 = 0
+
+    mutating func add(finding: Int64, occurrences: Int64) {
+        findings.insert(finding)
+        versions += 1
+        self.occurrences += occurrences
+    }
+}
+
+/// The bucket of a stored timestamp, by its UTF-8 text against the buckets' boundaries
+/// (`YYYY-MM-DDTHH:MM:SS.sssZ`, so byte order is time order, as SQLite compares them). Rows
+/// mostly come in time order, so the bucket of the previous one is tried first.
+struct BucketFinder {
+    let boundaries: [[UInt8]]
+    /// The boundaries as three big-endian words each (they are all 24 bytes long), to compare
+    /// a stored timestamp of the same length without calling memcmp (once per version).
+    private let words: [(UInt64, UInt64, UInt64)]
+    var last = 0
+
+    init(boundaries: [String]) {
+        self.boundaries = boundaries.map { Array($0.utf8) }
+        words = self.boundaries.allSatisfy { $0.count == 24 } ? self.boundaries.map { Self.words($0) } : []
+    }
+
+    private static func words<C: Collection<UInt8>>(_ bytes: C) -> (UInt64, UInt64, UInt64) {
+        var w: [UInt64] = [0, 0, 0]
+        for (i, byte) in bytes.enumerated() { w[i / 8] = w[i / 8] << 8 | UInt64(byte) }
+        return (w[0], w[1], w[2])
+    }
+
+    /// The index of the bucket `[boundaries[i], boundaries[i + 1])` holding `time`, if any.
+    mutating func bucket(of time: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard boundaries.count > 1 else { return nil }
+        if time.count == 24 && !words.isEmpty {
+            let raw = UnsafeRawBufferPointer(time)
+            let t = (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                     UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                     UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+            if words[last] <= t && t < words[last + 1] { return last }
+        } else if Self.compare(time, boundaries[last]) >= 0 && Self.compare(time, boundaries[last + 1]) < 0 {
+            return last
+        }
+        guard Self.compare(time, boundaries[0]) >= 0, Self.compare(time, boundaries[boundaries.count - 1]) < 0 else { return nil }
+        var lo = 0, hi = boundaries.count - 1
+        while lo + 1 < hi {
+            let mid = (lo + hi) / 2
+            if Self.compare(time, boundaries[mid]) >= 0 { lo = mid } else { hi = mid }
+        }
+        last = lo
+        return lo
+    }
+
+    /// Byte-wise comparison, a prefix first (SQLite's BINARY collation).
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Int {
+        let n = min(a.count, b.count)
+        let result = b.withUnsafeBufferPointer { b in n == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, n)) }
+        return result != 0 ? result : a.count - b.count
+    }
+}
+
+/// A set of integers that only counts its distinct members: open addressing with a
+/// multiplicative hash, several times cheaper per insert than `Set<Int64>` (SipHash), which
+/// dominated a timeline over a million versions.
+struct DistinctIntegers {
+    private var slots: [Int64] = []
+    private var hasEmptyMarker = false
+    private(set) var count = 0
+    private static let empty = Int64.min
+
+    mutating func insert(_ value: Int64) {
+        if value == Self.empty {
+            if !hasEmptyMarker { hasEmptyMarker = true; count += 1 }
+            return
+        }
+        if (count + 1) * 4 > slots.count * 3 { grow() }
+        if place(value) { count += 1 }
+    }
+
+    /// Puts `value` in its slot; false when it was there already.
+    private mutating func place(_ value: Int64) -> Bool {
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: (UInt64(bitPattern: value) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        while true {
+            let current = slots[i]
+            if current == value { return false }
+            if current == Self.empty {
+                slots[i] = value
+                return true
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Int64](repeating: Self.empty, count: max(16, old.count * 2))
+        for value in old where value != Self.empty { _ = place(value) }
     }
 }
