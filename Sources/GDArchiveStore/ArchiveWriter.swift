@@ -131,7 +131,8 @@ public struct ArchiveWriter {
         // The finding: its key, its latest version's (updated_at, count), and its body base.
         let finding = try s.finding.query({
             $0.bind(1, record.accountId); $0.bind(2, record.region); $0.bind(3, record.id)
-        }, { row in (key: row.int64(0)!, updatedAt: row.text(1), count: row.int64(2), base: row.int64(3)) })
+        }, { row in (key: row.int64(0)!, updatedAt: row.text(1), count: row.int64(2), base: row.int64(3),
+                     indexed: IndexedColumns(type: row.text(4), resourceType: row.text(5), severity: row.double(6), sample: row.int64(7) == 1)) })
         let findingKey: Int64
         if let finding {
             findingKey = finding.key
@@ -165,13 +166,17 @@ public struct ArchiveWriter {
         try storeBody(record.body, version: versionID, findingBase: finding?.base)
         try insertIndicators(record.indicators, version: versionID)
         if becomesLatest {
-            try s.updateLatest.run { v in
-                v.bind(1, versionID); v.bind(2, record.arn); v.bind(3, record.partition); v.bind(4, record.type)
-                v.bind(5, record.title); v.bind(6, record.severity); v.bind(7, record.severityLabel); v.bind(8, record.confidence)
-                v.bind(9, record.createdAt); v.bind(10, record.updatedAt); v.bind(11, record.firstSeen); v.bind(12, record.lastSeen)
-                v.bind(13, record.count); v.bind(14, record.archived); v.bind(15, record.sample); v.bind(16, record.resourceType)
-                v.bind(17, record.resourceRole); v.bind(18, record.actionType); v.bind(19, record.detectorId); v.bind(20, record.featureName)
-                v.bind(21, findingKey)
+            // Usually a new version keeps the type, resource type, severity and sample flag:
+            // then the statement that leaves them (and their indexes) alone.
+            let indexed = IndexedColumns(type: record.type, resourceType: record.resourceType, severity: record.severity, sample: record.sample)
+            let update = finding?.indexed == indexed ? s.updateLatestKeepingIndexed : s.updateLatest
+            try update.run { v in
+                v.bind(1, versionID); v.bind(2, record.arn); v.bind(3, record.partition); v.bind(4, record.title)
+                v.bind(5, record.severityLabel); v.bind(6, record.confidence); v.bind(7, record.createdAt); v.bind(8, record.updatedAt)
+                v.bind(9, record.firstSeen); v.bind(10, record.lastSeen); v.bind(11, record.count); v.bind(12, record.archived)
+                v.bind(13, record.resourceRole); v.bind(14, record.actionType); v.bind(15, record.detectorId); v.bind(16, record.featureName)
+                v.bind(17, findingKey)
+                v.bind(18, record.type); v.bind(19, record.resourceType); v.bind(20, record.severity); v.bind(21, record.sample)
             }
         } else {
             try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count)
@@ -249,6 +254,14 @@ public struct ArchiveWriter {
     }
 }
 
+/// The columns of a finding's row that its indexes cover, besides `updated_at`.
+struct IndexedColumns: Equatable {
+    var type: String?
+    var resourceType: String?
+    var severity: Double?
+    var sample: Bool
+}
+
 /// The prepared statements of ``ArchiveWriter/store(_:file:line:recordIndex:)``, for one
 /// connection. Share one across the transactions of a run: preparing them per file costs
 /// more than a small file's records.
@@ -263,6 +276,7 @@ public final class WriteStatements {
     let insertBlob: RawStatement
     let insertIndicator: RawStatement
     let updateLatest: RawStatement
+    let updateLatestKeepingIndexed: RawStatement
     let updateCount: RawStatement
     let insertSighting: RawStatement
 
@@ -270,7 +284,8 @@ public final class WriteStatements {
         self.db = db
         versionByHash = try RawStatement(db, "SELECT version_id FROM versions WHERE hash = ?")
         finding = try RawStatement(db, """
-            SELECT f.finding_key, f.updated_at, f.count, coalesce(b.base_version_id, b.version_id)
+            SELECT f.finding_key, f.updated_at, f.count, coalesce(b.base_version_id, b.version_id),
+                   f.type, f.resource_type, f.severity, f.sample
             FROM findings f LEFT JOIN version_blobs b ON b.version_id = f.latest_version_id
             WHERE f.account_id = ? AND f.region = ? AND f.id = ?
             """)
@@ -293,14 +308,19 @@ public final class WriteStatements {
         insertBlob = try RawStatement(db, "INSERT INTO version_blobs (version_id, base_version_id, data) VALUES (?, ?, ?)")
         insertIndicator = try RawStatement(db, "INSERT OR IGNORE INTO indicators (kind, value, version_id) VALUES (?, ?, ?)")
         // The finding's row carries a copy of its latest version's columns (migration 9).
+        // SQLite rewrites the entries of every index whose columns an UPDATE assigns, changed
+        // or not; the second statement leaves the indexed columns that rarely change alone.
+        let volatile = """
+            latest_version_id = ?1, version_count = version_count + 1, arn = ?2, partition = ?3,
+            title = ?4, severity_label = ?5, confidence = ?6, created_at = ?7, updated_at = ?8,
+            first_seen = ?9, last_seen = ?10, count = ?11, archived = ?12, resource_role = ?13,
+            action_type = ?14, detector_id = ?15, feature_name = ?16
+            """
         updateLatest = try RawStatement(db, """
-            UPDATE findings SET latest_version_id = ?, version_count = version_count + 1,
-                arn = ?, partition = ?, type = ?, title = ?, severity = ?, severity_label = ?,
-                confidence = ?, created_at = ?, updated_at = ?, first_seen = ?, last_seen = ?,
-                count = ?, archived = ?, sample = ?, resource_type = ?, resource_role = ?,
-                action_type = ?, detector_id = ?, feature_name = ?
-            WHERE finding_key = ?
+            UPDATE findings SET \(volatile), type = ?18, resource_type = ?19, severity = ?20, sample = ?21
+            WHERE finding_key = ?17
             """)
+        updateLatestKeepingIndexed = try RawStatement(db, "UPDATE findings SET \(volatile) WHERE finding_key = ?17")
         updateCount = try RawStatement(db, "UPDATE findings SET version_count = version_count + 1 WHERE finding_key = ?")
         insertSighting = try RawStatement(db, """
             INSERT OR IGNORE INTO sightings (version_id, file_id, line, record_index, import_run_id)

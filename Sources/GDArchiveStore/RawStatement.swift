@@ -116,6 +116,10 @@ public struct RawStatement {
             sqlite3_column_int64(handle, column)
         }
 
+        public func double(_ column: Int32) -> Double? {
+            sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
+        }
+
         public func text(_ column: Int32) -> String? {
             guard let pointer = sqlite3_column_text(handle, column) else { return nil }
             return String(cString: pointer)

@@ -1,4 +1,5 @@
 import Foundation
+import GDArchiveBasics
 @testable import GDArchiveStore
 import GDArchiveTestSupport
 import GRDB
@@ -185,6 +186,45 @@ import Testing
             #expect(row["feature_name"] as String? == expected.featureName)
             #expect(row["version_count"] as Int == versions.count)
             // Every copied column, against the latest version's own row.
+            #expect(try archive.check().problems == [])
+        }
+    }
+
+    @Test func theCopyFollowsBothWaysOfUpdatingIt() throws {
+        // The writer leaves type, resource type, severity and sample alone when a new latest
+        // version keeps them, and sets them when one changes.
+        let tmp = try TemporaryDirectory()
+        let archive = try Archive.open(path: tmp.path("a.sqlite"))
+        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+        var steps = [Self.record(1, updatedAt: "2025-01-01T00:00:00.000Z", count: 1)]
+        var same = Self.record(2, updatedAt: "2025-01-02T00:00:00.000Z", count: 2)
+        (same.type, same.resourceType, same.severity, same.sample) = (steps[0].type, steps[0].resourceType, steps[0].severity, steps[0].sample)
+        steps.append(same)
+        var severer = same
+        severer.body = #"{"accountId":"1","id":"a","n":3,"region":"r"}"#
+        severer.hash = SHA256.hash(Array(severer.body.utf8))
+        severer.updatedAt = "2025-01-03T00:00:00.000Z"
+        severer.severity = 9.5
+        steps.append(severer)
+        var sample = severer
+        sample.body = #"{"accountId":"1","id":"a","n":4,"region":"r"}"#
+        sample.hash = SHA256.hash(Array(sample.body.utf8))
+        sample.updatedAt = "2025-01-04T00:00:00.000Z"
+        sample.sample = true
+        sample.title = "now a sample"
+        steps.append(sample)
+        for (line, record) in steps.enumerated() {
+            try archive.database.write { db in
+                let writer = try ArchiveWriter(db: db, runID: run)
+                _ = try writer.store(record, file: try writer.sourceFile(path: "/x"), line: line + 1, recordIndex: 0)
+            }
+            let row = try archive.database.read { db in try Row.fetchOne(db, sql: "SELECT title, type, resource_type, severity, sample, updated_at FROM findings")! }
+            #expect(row["title"] as String? == record.title, "step \(line)")
+            #expect(row["type"] as String? == record.type)
+            #expect(row["resource_type"] as String? == record.resourceType)
+            #expect(row["severity"] as Double? == record.severity)
+            #expect(row["sample"] as Bool == record.sample)
+            #expect(row["updated_at"] as String? == record.updatedAt)
             #expect(try archive.check().problems == [])
         }
     }
