@@ -68,10 +68,11 @@ extension Archive {
                 let expected = (row["expected"] as Int64?).map(String.init) ?? "none"
                 return "version \(row["version_id"] as Int64) of finding \(row["id"] as String) records \(stored) occurrences; its count growth says \(expected)"
             }
-            // Each finding's copy of its latest version's columns (migration 9).
-            let copied = ["arn", "partition", "type", "title", "severity", "severity_label", "confidence", "created_at", "updated_at",
+            // Each finding's copy of its latest version's columns (migration 9; arn, partition
+            // and detector_id are kept only in findings since migration 11).
+            let copied = ["type", "title", "severity", "severity_label", "confidence", "created_at", "updated_at",
                           "first_seen", "last_seen", "count", "archived", "sample", "resource_type", "resource_role", "action_type",
-                          "detector_id", "feature_name"]
+                          "feature_name"]
             try report("""
                 SELECT f.id, f.latest_version_id, \(copied.map { "f.\($0) IS NOT v.\($0) AS \($0)" }.joined(separator: ", "))
                 FROM findings f JOIN versions v ON v.version_id = f.latest_version_id

@@ -154,13 +154,13 @@ public struct ArchiveWriter {
             occurrences = Self.occurrences(count: record.count, previous: nil)
         }
         try s.insertVersion.run { v in
-            v.bind(1, findingKey); v.bind(2, blob: hash); v.bind(3, runID); v.bind(4, record.id); v.bind(5, record.arn)
-            v.bind(6, record.accountId); v.bind(7, record.region); v.bind(8, record.partition); v.bind(9, record.type)
-            v.bind(10, record.title); v.bind(11, record.severity); v.bind(12, record.severityLabel); v.bind(13, record.confidence)
-            v.bind(14, record.createdAt); v.bind(15, record.updatedAt); v.bind(16, record.firstSeen); v.bind(17, record.lastSeen)
-            v.bind(18, record.count); v.bind(19, record.archived); v.bind(20, record.sample); v.bind(21, record.resourceType)
-            v.bind(22, record.resourceRole); v.bind(23, record.actionType); v.bind(24, record.detectorId); v.bind(25, record.featureName)
-            v.bind(26, occurrences)
+            v.bind(1, findingKey); v.bind(2, blob: hash); v.bind(3, runID); v.bind(4, record.id)
+            v.bind(5, record.accountId); v.bind(6, record.region); v.bind(7, record.type)
+            v.bind(8, record.title); v.bind(9, record.severity); v.bind(10, record.severityLabel); v.bind(11, record.confidence)
+            v.bind(12, record.createdAt); v.bind(13, record.updatedAt); v.bind(14, record.firstSeen); v.bind(15, record.lastSeen)
+            v.bind(16, record.count); v.bind(17, record.archived); v.bind(18, record.sample); v.bind(19, record.resourceType)
+            v.bind(20, record.resourceRole); v.bind(21, record.actionType); v.bind(22, record.featureName)
+            v.bind(23, occurrences)
         }
         let versionID = db.lastInsertedRowID
         try storeBody(record.body, version: versionID, findingBase: finding?.base)
@@ -291,11 +291,11 @@ public final class WriteStatements {
             """)
         insertFinding = try RawStatement(db, "INSERT INTO findings (account_id, region, id, latest_version_id, version_count) VALUES (?, ?, ?, 0, 0)")
         insertVersion = try RawStatement(db, """
-            INSERT INTO versions (finding_key, hash, import_run_id, id, arn, account_id, region,
-                partition, type, title, severity, severity_label, confidence, created_at,
+            INSERT INTO versions (finding_key, hash, import_run_id, id, account_id, region,
+                type, title, severity, severity_label, confidence, created_at,
                 updated_at, first_seen, last_seen, count, archived, sample, resource_type,
-                resource_role, action_type, detector_id, feature_name, occurrences)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                resource_role, action_type, feature_name, occurrences)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         // The version that precedes a new one in the latest-version order (the new one is
         // imported last, so it follows every version with the same updated_at and count).

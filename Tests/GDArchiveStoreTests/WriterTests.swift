@@ -277,4 +277,40 @@ import Testing
         #expect(rows.map { $0["version_id"] as Int64 } == [2, 3])
         #expect(rows.map { $0["version_count"] as Int } == [2, 1])
     }
+
+    @Test func migrationElevenKeepsArnPartitionAndDetectorOncePerFinding() throws {
+        let tmp = try TemporaryDirectory()
+        let path = tmp.path("old.sqlite")
+        do {
+            var config = Configuration()
+            config.prepareDatabase { db in try Archive.registerCodecFunctions(db) }
+            let old = try DatabaseQueue(path: path, configuration: config)
+            try old.writeWithoutTransaction { db in
+                try Archive.migrate(db, path: path, migrations: Array(Migration.all.prefix(10)))
+                try db.execute(sql: "INSERT INTO import_runs (started_at) VALUES ('2025-01-01T00:00:00.000Z')")
+                try db.execute(sql: """
+                    INSERT INTO findings (finding_key, account_id, region, id, latest_version_id, version_count, arn, partition, detector_id)
+                    VALUES (1, '1', 'r', 'a', 2, 2, 'arn:aws:guardduty:r:1:detector/d/finding/a', 'aws', 'd')
+                    """)
+                for version in [1, 2] {
+                    try db.execute(sql: """
+                        INSERT INTO versions (version_id, finding_key, hash, import_run_id, id, account_id, region, arn, partition, detector_id, updated_at)
+                        VALUES (?, 1, ?, 1, 'a', '1', 'r', 'arn:aws:guardduty:r:1:detector/d/finding/a', 'aws', 'd', ?)
+                        """, arguments: [version, Data([UInt8(version)]), "2025-01-0\(version)T00:00:00.000Z"])
+                }
+            }
+            try old.close()
+        }
+        let archive = try Archive.open(path: path)
+        let (columns, rows) = try archive.database.read { db in
+            (try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info('versions')").map { $0["name"] as String },
+             try Row.fetchAll(db, sql: "SELECT version_id, arn, partition, detector_id, is_latest FROM finding_versions ORDER BY version_id"))
+        }
+        #expect(!columns.contains("arn") && !columns.contains("partition") && !columns.contains("detector_id"))
+        #expect(columns.contains("id") && columns.contains("occurrences"))
+        #expect(rows.map { $0["arn"] as String? } == Array(repeating: "arn:aws:guardduty:r:1:detector/d/finding/a", count: 2))
+        #expect(rows.map { $0["partition"] as String? } == ["aws", "aws"])
+        #expect(rows.map { $0["detector_id"] as String? } == ["d", "d"])
+        #expect(rows.map { $0["is_latest"] as Bool } == [false, true])
+    }
 }
