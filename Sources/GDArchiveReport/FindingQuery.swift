@@ -88,7 +88,7 @@ public enum FindingQuery {
                 return ("(SELECT group_concat(value, ',') FROM (SELECT value FROM indicators i WHERE i.version_id = f.version_id AND i.kind = ? ORDER BY value))", [kind.databaseValue])
             case .anyIOC:
                 let kinds = FieldCatalog.iocKinds
-                return ("(SELECT group_concat(kind || ':' || value, ',') FROM (SELECT kind, value FROM indicators i WHERE i.version_id = f.version_id AND i.kind IN (\(kinds.map { _ in "?" }.joined(separator: ", "))) ORDER BY kind, value))",
+                return ("(SELECT group_concat(kind || ':' || value, ',') FROM (SELECT kind, value FROM indicators i WHERE i.version_id = f.version_id AND +i.kind IN (\(kinds.map { _ in "?" }.joined(separator: ", "))) ORDER BY kind, value))",
                         kinds.map(\.databaseValue))
             }
         }
