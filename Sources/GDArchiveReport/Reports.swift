@@ -222,16 +222,22 @@ public enum Reports {
         let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
         let arguments = StatementArguments(c.bindings)
         let (totals, bandRows, lastImport) = try archive.database.read { db -> (Row, [Row], Row?) in
-            let totals = try Row.fetchOne(db, sql: """
-                SELECT count(*) AS findings, coalesce(sum(f.version_count), 0) AS versions, coalesce(sum(coalesce(f.count, 0)), 0) AS occurrences,
-                       min(coalesce(f.first_seen, f.created_at)) AS first_activity, max(coalesce(f.last_seen, f.updated_at)) AS last_activity,
-                       count(DISTINCT f.account_id) AS accounts, count(DISTINCT f.region) AS regions
-                FROM latest_findings f WHERE (\(c.sql))\(samplesClause)
-                """, arguments: arguments)!
+            // The bands' sums are the totals; accounts and Regions take a second pass (grouping
+            // by band, account and Region in one pass sorted more than the second pass reads).
             let bands = try Row.fetchAll(db, sql: """
-                SELECT coalesce(f.severity_label, '(none)') AS band, count(*) AS findings, sum(f.version_count) AS versions, sum(coalesce(f.count, 0)) AS occurrences
+                SELECT coalesce(f.severity_label, '(none)') AS band, count(*) AS findings, sum(f.version_count) AS versions, sum(coalesce(f.count, 0)) AS occurrences,
+                       min(coalesce(f.first_seen, f.created_at)) AS first_activity, max(coalesce(f.last_seen, f.updated_at)) AS last_activity
                 FROM latest_findings f WHERE (\(c.sql))\(samplesClause) GROUP BY band
                 """, arguments: arguments)
+            let places = try Row.fetchOne(db, sql: """
+                SELECT count(DISTINCT f.account_id) AS accounts, count(DISTINCT f.region) AS regions
+                FROM latest_findings f WHERE (\(c.sql))\(samplesClause)
+                """, arguments: arguments)!
+            func sum(_ column: String) -> Int64 { bands.reduce(0) { $0 + ($1[column] as Int64? ?? 0) } }
+            let totals = Row(["findings": sum("findings"), "versions": sum("versions"), "occurrences": sum("occurrences"),
+                              "first_activity": bands.compactMap { $0["first_activity"] as String? }.min(),
+                              "last_activity": bands.compactMap { $0["last_activity"] as String? }.max(),
+                              "accounts": places["accounts"] as Int64, "regions": places["regions"] as Int64])
             let last = try Row.fetchOne(db, sql: "SELECT started_at, finished_at, status, files, new_versions FROM import_runs ORDER BY id DESC LIMIT 1")
             return (totals, bands, last)
         }
