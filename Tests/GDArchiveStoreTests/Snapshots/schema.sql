@@ -6,13 +6,18 @@ JOIN versions v ON v.version_id = i.version_id
 JOIN findings f ON f.finding_key = v.finding_key;
 
 CREATE VIEW finding_versions AS
-SELECT v.version_id, v.finding_key, v.id, f.arn, v.account_id, v.region, f.partition, v.type,
-       v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
+SELECT v.version_id, v.finding_key, v.id,
+       (SELECT f.arn FROM findings f WHERE f.finding_key = v.finding_key) AS arn,
+       v.account_id, v.region,
+       (SELECT f.partition FROM findings f WHERE f.finding_key = v.finding_key) AS partition,
+       v.type, v.title, v.severity, v.severity_label, v.confidence, v.created_at, v.updated_at,
        v.first_seen, v.last_seen, v.count, v.occurrences, v.archived, v.sample, v.resource_type,
-       v.resource_role, v.action_type, f.detector_id, v.feature_name,
+       v.resource_role, v.action_type,
+       (SELECT f.detector_id FROM findings f WHERE f.finding_key = v.finding_key) AS detector_id,
+       v.feature_name,
        (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id) AS body,
-       (v.version_id = f.latest_version_id) AS is_latest
-FROM versions v LEFT JOIN findings f ON f.finding_key = v.finding_key;
+       (v.version_id = (SELECT f.latest_version_id FROM findings f WHERE f.finding_key = v.finding_key)) AS is_latest
+FROM versions v;
 
 CREATE VIEW latest_findings AS
 SELECT f.latest_version_id AS version_id, f.finding_key, f.id, f.arn, f.account_id, f.region,
