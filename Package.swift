@@ -28,6 +28,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary("zstd"), .linkedLibrary("sqlite3")]
         ),
 
+        // The timeline's counting as an SQL aggregate (one scan inside SQLite).
+        .target(name: "CGDArchiveTimeline", linkerSettings: [.linkedLibrary("sqlite3")]),
+
         .target(
             name: "GDArchiveSQLite",
             exclude: [],
@@ -56,7 +59,7 @@ let package = Package(
         // Pure: no SQLite.
         .target(name: "GDArchiveQuery", dependencies: ["GDArchiveBasics"]),
         // Report: running queries, finding histories, output formats.
-        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CSQLite"]),
+        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CSQLite", "CGDArchiveTimeline"]),
 
         // MARK: - Executables
         .executableTarget(

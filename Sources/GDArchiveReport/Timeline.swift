@@ -1,3 +1,4 @@
+import CGDArchiveTimeline
 import Foundation
 import GDArchiveBasics
 import GDArchiveQuery
@@ -67,6 +68,13 @@ extension Reports {
     /// range appears, empty ones with zeros. With `by`, one row per bucket and value.
     public static func timeline(scope: ReportScope, bucket: Bucket, by: String? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
                                 measure: Measure = .findings, on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
+        try timeline(scope: scope, bucket: bucket, by: by, timeZone: timeZone, measure: measure, on: archive, now: now, countInSQL: true)
+    }
+
+    /// The timeline; `countInSQL` false counts a timeline without `by` in Swift, as with `by`
+    /// (tests compare the two).
+    static func timeline(scope: ReportScope, bucket: Bucket, by: String?, timeZone: TimeZone, measure: Measure,
+                         on archive: Archive, now: Int64, countInSQL: Bool) throws -> ReportOutput {
         let c = try conditions(scope, now: now)
         let time = "f." + quoteIdentifier(scope.timeField.fieldName)
         let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
@@ -95,54 +103,67 @@ extension Reports {
             starts = try bucketStarts(from: from, to: to, bucket: bucket, timeZone: timeZone)
         }
         let boundaries = starts.map { Timestamp.format(epochMilliseconds: $0) }
-        // Per bucket: the totals without `by`, else a tally per value.
-        var totals = [TimelineTally](repeating: TimelineTally(), count: max(0, starts.count - 1))
-        var tallies = [[String: TimelineTally]](repeating: [:], count: group == nil ? 0 : totals.count)
-        var byValues = Set<String>()
+        // Per bucket and `by` value (one "" without `by`): findings, versions, occurrences.
+        var counts = [[String: (findings: Int64, versions: Int64, occurrences: Int64)]](repeating: [:], count: max(0, starts.count - 1))
         let samples: Int = try archive.database.read { db in
             guard !boundaries.isEmpty else { return 0 }
             let range = " AND \(time) >= ? AND \(time) < ?"
             let rangeArguments: [DatabaseValue] = [boundaries.first!.databaseValue, boundaries.last!.databaseValue]
-            // The versions in range are read once and counted here, each in its bucket (found
+            // The versions in range are read once and each is counted in its bucket (found
             // from the stored UTC text, correct in any zone): GROUP BY with count(DISTINCT)
             // sorted every version and looked each one up twice. Each version's occurrences
             // (its count growth) are stored at import. Without `by`, the sample versions left
             // out are counted in the same pass.
             let countsSamplesInPass = c.excludeSamples && group == nil
-            let sql = """
-                SELECT \(time), f.finding_key, f.sample, f.occurrences\(group.map { ", \($0.expression)" } ?? "")
-                FROM finding_versions f \(group?.join ?? "")
-                WHERE (\(c.sql))\(countsSamplesInPass ? "" : samplesClause)\(range)
-                """
-            let arguments = (group?.bindings ?? []) + c.bindings + rangeArguments
-            var finder = BucketFinder(boundaries: boundaries)
+            let filter = "WHERE (\(c.sql))\(countsSamplesInPass ? "" : samplesClause)\(range)"
             var samples = 0
-            try RawStatement(db, sql).forEachRow(arguments: StatementArguments(arguments)) { row in
-                guard let index = row.withTextBytes(0, { $0.flatMap { finder.bucket(of: $0) } }) else { return }
-                if countsSamplesInPass && row.int64OrZero(2) == 1 {
-                    samples += 1
-                    return
+            if group == nil && countInSQL {
+                // Without `by`, inside SQLite: the aggregate gdarchive_timeline (C) counts
+                // every bucket in one scan.
+                try Self.registerTimelineAggregate(db)
+                let sql = "SELECT gdarchive_timeline(\(time), f.finding_key, f.occurrences, f.sample, ?, ?) FROM finding_versions f \(filter)"
+                let arguments: [DatabaseValue] = [boundaries.joined(separator: ",").databaseValue, (countsSamplesInPass ? 1 : 0).databaseValue]
+                if let blob = try Data.fetchOne(db, sql: sql, arguments: StatementArguments(arguments + c.bindings + rangeArguments)) {
+                    let values = blob.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }
+                    for index in counts.indices where values[4 * index + 1] > 0 {
+                        counts[index][""] = (values[4 * index], values[4 * index + 1], values[4 * index + 2])
+                    }
+                    samples = counts.indices.reduce(0) { $0 + Int(values[4 * $1 + 3]) }
                 }
-                if group == nil {
-                    totals[index].add(finding: row.int64OrZero(1), occurrences: row.int64OrZero(3))
-                } else {
-                    let key = displayText(row.databaseValue(4)) ?? "(none)"
+            } else {
+                // With `by`, the rows come here: a group value each.
+                let sql = """
+                    SELECT \(time), f.finding_key, f.sample, f.occurrences\(group.map { ", \($0.expression)" } ?? "")
+                    FROM finding_versions f \(group?.join ?? "") \(filter)
+                    """
+                let arguments = (group?.bindings ?? []) + c.bindings + rangeArguments
+                var finder = BucketFinder(boundaries: boundaries)
+                var tallies = [[String: TimelineTally]](repeating: [:], count: counts.count)
+                try RawStatement(db, sql).forEachRow(arguments: StatementArguments(arguments)) { row in
+                    guard let index = row.withTextBytes(0, { $0.flatMap { finder.bucket(of: $0) } }) else { return }
+                    if countsSamplesInPass && row.int64OrZero(2) == 1 {
+                        samples += 1
+                        return
+                    }
+                    let key = group == nil ? "" : displayText(row.databaseValue(4)) ?? "(none)"
                     tallies[index][key, default: TimelineTally()].add(finding: row.int64OrZero(1), occurrences: row.int64OrZero(3))
                 }
+                for (index, bucket) in tallies.enumerated() {
+                    for (key, tally) in bucket { counts[index][key] = (Int64(tally.findings.count), tally.versions, tally.occurrences) }
+                }
             }
-            for bucket in tallies { byValues.formUnion(bucket.keys) }
             guard c.excludeSamples && !countsSamplesInPass else { return samples }
             return try Int.fetchOne(db, sql: Reports.samplesSQL(view: "finding_versions", conditions: c.sql, extra: range),
                                     arguments: StatementArguments(c.bindings + rangeArguments)) ?? 0
         }
-        let keys = group == nil ? [""] : byValues.sorted()
+        let keys = group == nil ? [""] : Set(counts.flatMap(\.keys)).sorted()
         var rows: [[Cell]] = []
-        for index in totals.indices {
+        for index in counts.indices {
             for key in keys {
-                let tally = group == nil ? totals[index] : tallies[index][key] ?? TimelineTally()
+                let (findings, versions, occurrences) = counts[index][key] ?? (0, 0, 0)
                 var row: [Cell] = [.text(formatBucket(starts[index], timeZone: timeZone))]
                 if group != nil { row.append(.text(key)) }
-                row += [.int(Int64(tally.findings.count)), .int(tally.versions), .int(tally.occurrences)]
+                row += [.int(findings), .int(versions), .int(occurrences)]
                 rows.append(row)
             }
         }
@@ -152,6 +173,16 @@ extension Reports {
         if starts.isEmpty { head.append("nothing in range") }
         return ReportOutput(header: head, rows: RowSet(columns: columns, rows: rows), samplesLeftOut: samples,
                             barColumn: measure.rawValue, stackColumn: by)
+    }
+}
+
+extension Reports {
+    /// Registers the C aggregate `gdarchive_timeline` on `db` (see gdarchive_timeline.h).
+    static func registerTimelineAggregate(_ db: Database) throws {
+        let code = gdarchive_register_timeline(db.sqliteConnection)
+        guard code == ResultCode.SQLITE_OK.rawValue else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register gdarchive_timeline")
+        }
     }
 }
 

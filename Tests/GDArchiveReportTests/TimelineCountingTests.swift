@@ -1,5 +1,9 @@
 import Foundation
+import GDArchiveBasics
 @testable import GDArchiveReport
+import GDArchiveStore
+import GDArchiveTestSupport
+import GRDB
 import Testing
 
 /// The pieces a timeline counts with, against the obvious slow versions.
@@ -45,6 +49,76 @@ import Testing
                 let found = Array(t.utf8).withUnsafeBufferPointer { finder.bucket(of: $0) }
                 #expect(found == reference(t), "\(t)")
             }
+        }
+    }
+}
+
+/// The C aggregate that counts a timeline without `by`, against the Swift counting of `by`
+/// timelines, on random archives.
+@Suite struct TimelineAggregateTests {
+    static func randomArchive(in tmp: TemporaryDirectory, seed: Int) throws -> Archive {
+        let archive = try Archive.open(path: tmp.path("a\(seed).sqlite"))
+        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+        var generator = SystemRandomNumberGenerator()
+        try archive.database.write { db in
+            let writer = try ArchiveWriter(db: db, runID: run)
+            let file = try writer.sourceFile(path: "/x")
+            for n in 0..<400 {
+                let finding = Int.random(in: 0..<60, using: &generator)
+                var record = VersionRecord(id: "f\(finding)", accountId: "1", region: "r", body: #"{"id":"f\#(finding)","n":\#(n)}"#)
+                // Mostly within January 2025, some outside it, a few without a time.
+                let day = Int.random(in: -3...34, using: &generator)
+                let time = Calendar(identifier: .gregorian).date(byAdding: .hour, value: day * 24 + Int.random(in: 0...23, using: &generator),
+                                                                 to: Date(timeIntervalSince1970: 1_735_689_600))!
+                record.updatedAt = Int.random(in: 0..<20, using: &generator) == 0 ? nil : Timestamp.format(epochMilliseconds: Int64(time.timeIntervalSince1970 * 1000))
+                record.count = Int.random(in: 0..<10, using: &generator) == 0 ? nil : Int64.random(in: 1...50, using: &generator)
+                record.sample = finding % 7 == 0
+                _ = try writer.store(record, file: file, line: n + 1, recordIndex: 0)
+            }
+        }
+        return archive
+    }
+
+    @Test(arguments: [Bucket.day, .week, .hour])
+    func theAggregateCountsLikeTheSwiftCounting(bucket: Bucket) throws {
+        let tmp = try TemporaryDirectory()
+        for seed in 0..<3 {
+            let archive = try Self.randomArchive(in: tmp, seed: seed)
+            for (includeSamples, filter) in [(false, nil), (true, nil), (false, "count >= 10"), (false, "sample = true")] as [(Bool, String?)] {
+                var scope = ReportScope(filter: filter)
+                scope.includeSamples = includeSamples
+                scope.since = "2025-01-01"
+                scope.until = "2025-02-01"
+                let inSQL = try Reports.timeline(scope: scope, bucket: bucket, by: nil, timeZone: TimeZone(identifier: "UTC")!, measure: .findings,
+                                                 on: archive, now: 0, countInSQL: true)
+                let inSwift = try Reports.timeline(scope: scope, bucket: bucket, by: nil, timeZone: TimeZone(identifier: "UTC")!, measure: .findings,
+                                                   on: archive, now: 0, countInSQL: false)
+                #expect(inSQL.rows == inSwift.rows, "seed \(seed), samples \(includeSamples), filter \(filter ?? "none")")
+                #expect(inSQL.samplesLeftOut == inSwift.samplesLeftOut)
+                #expect(!inSQL.rows.rows.isEmpty)
+            }
+        }
+    }
+
+    @Test func theAggregateSaysWhatIsWrongWithItsBoundaries() throws {
+        let tmp = try TemporaryDirectory()
+        let archive = try Archive.open(path: tmp.path("a.sqlite"))
+        try archive.database.read { db in
+            try Reports.registerTimelineAggregate(db)
+            // No row: NULL.
+            #expect(try Data.fetchOne(db, sql: "SELECT gdarchive_timeline(updated_at, finding_key, occurrences, sample, 'a,b', 1) FROM versions") == nil)
+            // One boundary is no bucket.
+            #expect(throws: DatabaseError.self) {
+                try Data.fetchOne(db, sql: "SELECT gdarchive_timeline('2025', 1, 1, 0, '2025-01-01', 0)")
+            }
+            // Two rows in one bucket, one outside: 4 int64 for the bucket.
+            let blob = try Data.fetchOne(db, sql: """
+                SELECT gdarchive_timeline(t, k, o, s, '2025-01-01,2025-02-01', 1)
+                FROM (SELECT '2025-01-05' AS t, 1 AS k, 3 AS o, 0 AS s UNION ALL SELECT '2025-01-06', 1, NULL, 0
+                      UNION ALL SELECT '2025-01-07', 2, 5, 1 UNION ALL SELECT '2025-03-01', 3, 9, 0)
+                """)
+            let values = blob.map { data in data.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) } }
+            #expect(values == [1, 2, 3, 1])
         }
     }
 }
