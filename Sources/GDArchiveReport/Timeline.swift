@@ -124,14 +124,17 @@ extension Reports {
                 let sql = "SELECT gdarchive_timeline(\(time), f.finding_key, f.occurrences, f.sample, ?, ?) FROM finding_versions f \(filter)"
                 let arguments: [DatabaseValue] = [boundaries.joined(separator: ",").databaseValue, (countsSamplesInPass ? 1 : 0).databaseValue]
                 if let blob = try Data.fetchOne(db, sql: sql, arguments: StatementArguments(arguments + c.bindings + rangeArguments)) {
-                    let values = blob.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }
+                    let values = blob.withUnsafeBytes { raw in (0..<raw.count / 8).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self) } }
+                    guard values.count == 4 * counts.count else {
+                        throw TimelineError(description: "gdarchive_timeline returned \(blob.count) bytes for \(counts.count) buckets")
+                    }
                     for index in counts.indices where values[4 * index + 1] > 0 {
                         counts[index][""] = (values[4 * index], values[4 * index + 1], values[4 * index + 2])
                     }
                     samples = counts.indices.reduce(0) { $0 + Int(values[4 * $1 + 3]) }
                 }
             } else {
-                // With `by`, the rows come here: a group value each.
+                // With `by` (or when asked to), the rows come here, each with its group value.
                 let sql = """
                     SELECT \(time), f.finding_key, f.sample, f.occurrences\(group.map { ", \($0.expression)" } ?? "")
                     FROM finding_versions f \(group?.join ?? "") \(filter)

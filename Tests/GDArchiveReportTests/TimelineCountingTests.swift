@@ -117,7 +117,7 @@ import Testing
                 FROM (SELECT '2025-01-05' AS t, 1 AS k, 3 AS o, 0 AS s UNION ALL SELECT '2025-01-06', 1, NULL, 0
                       UNION ALL SELECT '2025-01-07', 2, 5, 1 UNION ALL SELECT '2025-03-01', 3, 9, 0)
                 """)
-            let values = blob.map { data in data.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) } }
+            let values = blob.map { data in data.withUnsafeBytes { raw in (0..<raw.count / 8).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self) } } }
             #expect(values == [1, 2, 3, 1])
         }
     }
