@@ -96,21 +96,13 @@ import Testing
     @Test func migrationSixFillsOccurrencesForAnOlderArchive() throws {
         let tmp = try TemporaryDirectory()
         let path = tmp.path("old.sqlite")
-        do {
-            var config = Configuration()
-            config.prepareDatabase { db in try Archive.registerCodecFunctions(db) }
-            let old = try DatabaseQueue(path: path, configuration: config)
-            try old.writeWithoutTransaction { db in
-                try Archive.migrate(db, path: path, migrations: Array(Migration.all.prefix(5)))
-                try db.execute(sql: "INSERT INTO import_runs (started_at) VALUES ('2025-01-01T00:00:00.000Z')")
-                try db.execute(sql: "INSERT INTO findings (finding_key, account_id, region, id, latest_version_id, version_count) VALUES (1, '1', 'r', 'a', 2, 3)")
-                // Imported out of order: counts 10, then 1 (older), then 5 (between).
-                for (version, updated, count) in [(1, "2025-01-03T00:00:00.000Z", 10), (2, "2025-01-01T00:00:00.000Z", 1), (3, "2025-01-02T00:00:00.000Z", 5)] {
-                    try db.execute(sql: "INSERT INTO versions (version_id, finding_key, hash, import_run_id, id, account_id, region, updated_at, count) VALUES (?, 1, ?, 1, 'a', '1', 'r', ?, ?)",
-                                   arguments: [version, Data([UInt8(version)]), updated, count])
-                }
+        try makeOlderArchive(at: path, migrations: 5) { db in
+            try db.execute(sql: "INSERT INTO findings (finding_key, account_id, region, id, latest_version_id, version_count) VALUES (1, '1', 'r', 'a', 2, 3)")
+            // Imported out of order: counts 10, then 1 (older), then 5 (between).
+            for (version, updated, count) in [(1, "2025-01-03T00:00:00.000Z", 10), (2, "2025-01-01T00:00:00.000Z", 1), (3, "2025-01-02T00:00:00.000Z", 5)] {
+                try db.execute(sql: "INSERT INTO versions (version_id, finding_key, hash, import_run_id, id, account_id, region, updated_at, count) VALUES (?, 1, ?, 1, 'a', '1', 'r', ?, ?)",
+                               arguments: [version, Data([UInt8(version)]), updated, count])
             }
-            try old.close()
         }
         let archive = try Archive.open(path: path)
         let occurrences = try archive.database.read { db in
@@ -244,22 +236,14 @@ import Testing
     @Test func migrationNineCopiesTheLatestColumnsOfAnOlderArchive() throws {
         let tmp = try TemporaryDirectory()
         let path = tmp.path("old.sqlite")
-        do {
-            var config = Configuration()
-            config.prepareDatabase { db in try Archive.registerCodecFunctions(db) }
-            let old = try DatabaseQueue(path: path, configuration: config)
-            try old.writeWithoutTransaction { db in
-                try Archive.migrate(db, path: path, migrations: Array(Migration.all.prefix(8)))
-                try db.execute(sql: "INSERT INTO import_runs (started_at) VALUES ('2025-01-01T00:00:00.000Z')")
-                try db.execute(sql: "INSERT INTO findings (finding_key, account_id, region, id, latest_version_id, version_count) VALUES (1, '1', 'r', 'a', 2, 2), (2, '1', 'r', 'b', 3, 1)")
-                for (version, finding, id, severity, type, sample) in [(1, 1, "a", 2.0, "Old", 0), (2, 1, "a", 8.0, "New", 0), (3, 2, "b", 5.0, "Other", 1)] {
-                    try db.execute(sql: """
-                        INSERT INTO versions (version_id, finding_key, hash, import_run_id, id, account_id, region, severity, type, resource_type, sample, updated_at, count)
-                        VALUES (?, ?, ?, 1, ?, '1', 'r', ?, ?, 'Instance', ?, '2025-01-0\(version)T00:00:00.000Z', ?)
-                        """, arguments: [version, finding, Data([UInt8(version)]), id, severity, type, sample, version])
-                }
+        try makeOlderArchive(at: path, migrations: 8) { db in
+            try db.execute(sql: "INSERT INTO findings (finding_key, account_id, region, id, latest_version_id, version_count) VALUES (1, '1', 'r', 'a', 2, 2), (2, '1', 'r', 'b', 3, 1)")
+            for (version, finding, id, severity, type, sample) in [(1, 1, "a", 2.0, "Old", 0), (2, 1, "a", 8.0, "New", 0), (3, 2, "b", 5.0, "Other", 1)] {
+                try db.execute(sql: """
+                    INSERT INTO versions (version_id, finding_key, hash, import_run_id, id, account_id, region, severity, type, resource_type, sample, updated_at, count)
+                    VALUES (?, ?, ?, 1, ?, '1', 'r', ?, ?, 'Instance', ?, '2025-01-0\(version)T00:00:00.000Z', ?)
+                    """, arguments: [version, finding, Data([UInt8(version)]), id, severity, type, sample, version])
             }
-            try old.close()
         }
         let archive = try Archive.open(path: path)
         let rows = try archive.database.read { db in
@@ -281,25 +265,17 @@ import Testing
     @Test func migrationElevenKeepsArnPartitionAndDetectorOncePerFinding() throws {
         let tmp = try TemporaryDirectory()
         let path = tmp.path("old.sqlite")
-        do {
-            var config = Configuration()
-            config.prepareDatabase { db in try Archive.registerCodecFunctions(db) }
-            let old = try DatabaseQueue(path: path, configuration: config)
-            try old.writeWithoutTransaction { db in
-                try Archive.migrate(db, path: path, migrations: Array(Migration.all.prefix(10)))
-                try db.execute(sql: "INSERT INTO import_runs (started_at) VALUES ('2025-01-01T00:00:00.000Z')")
+        try makeOlderArchive(at: path, migrations: 10) { db in
+            try db.execute(sql: """
+                INSERT INTO findings (finding_key, account_id, region, id, latest_version_id, version_count, arn, partition, detector_id)
+                VALUES (1, '1', 'r', 'a', 2, 2, 'arn:aws:guardduty:r:1:detector/d/finding/a', 'aws', 'd')
+                """)
+            for version in [1, 2] {
                 try db.execute(sql: """
-                    INSERT INTO findings (finding_key, account_id, region, id, latest_version_id, version_count, arn, partition, detector_id)
-                    VALUES (1, '1', 'r', 'a', 2, 2, 'arn:aws:guardduty:r:1:detector/d/finding/a', 'aws', 'd')
-                    """)
-                for version in [1, 2] {
-                    try db.execute(sql: """
-                        INSERT INTO versions (version_id, finding_key, hash, import_run_id, id, account_id, region, arn, partition, detector_id, updated_at)
-                        VALUES (?, 1, ?, 1, 'a', '1', 'r', 'arn:aws:guardduty:r:1:detector/d/finding/a', 'aws', 'd', ?)
-                        """, arguments: [version, Data([UInt8(version)]), "2025-01-0\(version)T00:00:00.000Z"])
-                }
+                    INSERT INTO versions (version_id, finding_key, hash, import_run_id, id, account_id, region, arn, partition, detector_id, updated_at)
+                    VALUES (?, 1, ?, 1, 'a', '1', 'r', 'arn:aws:guardduty:r:1:detector/d/finding/a', 'aws', 'd', ?)
+                    """, arguments: [version, Data([UInt8(version)]), "2025-01-0\(version)T00:00:00.000Z"])
             }
-            try old.close()
         }
         let archive = try Archive.open(path: path)
         let (columns, rows) = try archive.database.read { db in
@@ -313,4 +289,18 @@ import Testing
         #expect(rows.map { $0["detector_id"] as String? } == ["d", "d"])
         #expect(rows.map { $0["is_latest"] as Bool } == [false, true])
     }
+}
+
+/// An archive as an older gdarchive left it: the first `migrations` migrations, one import
+/// run, then what `fill` writes.
+func makeOlderArchive(at path: String, migrations: Int, _ fill: (Database) throws -> Void) throws {
+    var config = Configuration()
+    config.prepareDatabase { db in try Archive.registerCodecFunctions(db) }
+    let old = try DatabaseQueue(path: path, configuration: config)
+    try old.writeWithoutTransaction { db in
+        try Archive.migrate(db, path: path, migrations: Array(Migration.all.prefix(migrations)))
+        try db.execute(sql: "INSERT INTO import_runs (started_at) VALUES ('2025-01-01T00:00:00.000Z')")
+        try fill(db)
+    }
+    try old.close()
 }
