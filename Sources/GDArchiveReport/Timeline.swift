@@ -90,9 +90,16 @@ extension Reports {
         var from = try bound(scope.since, option: "--since")
         var to = try bound(scope.until, option: "--until").map { $0 - 1 }
         if from == nil || to == nil {
+            // Without a filter, two subqueries: SQLite answers a lone min() or max() of
+            // updated_at from one end of its index, but both in one query with a scan of every
+            // version. With a filter (or another time field) one scan serves both.
+            let unfiltered = scope.timeField == .updated && (scope.filter ?? "").trimmingCharacters(in: .whitespaces).isEmpty
             let range = try archive.database.read { db in
-                try Row.fetchOne(db, sql: "SELECT min(\(time)) AS lo, max(\(time)) AS hi FROM finding_versions f WHERE (\(c.sql))\(samplesClause)",
-                                 arguments: StatementArguments(c.bindings))
+                try Row.fetchOne(db, sql: unfiltered ? """
+                    SELECT (SELECT min(\(time)) FROM finding_versions f WHERE (\(c.sql))\(samplesClause)) AS lo,
+                           (SELECT max(\(time)) FROM finding_versions f WHERE (\(c.sql))\(samplesClause)) AS hi
+                    """ : "SELECT min(\(time)) AS lo, max(\(time)) AS hi FROM finding_versions f WHERE (\(c.sql))\(samplesClause)",
+                    arguments: StatementArguments(unfiltered ? c.bindings + c.bindings : c.bindings))
             }
             let lo: String? = range?["lo"], hi: String? = range?["hi"]
             from = from ?? lo.flatMap(Timestamp.parse)
@@ -109,13 +116,23 @@ extension Reports {
             guard !boundaries.isEmpty else { return 0 }
             let range = " AND \(time) >= ? AND \(time) < ?"
             let rangeArguments: [DatabaseValue] = [boundaries.first!.databaseValue, boundaries.last!.databaseValue]
+            // Rows outside the buckets are skipped by the counting itself; the range in SQL only
+            // narrows the scan. When every stored updated_at lies inside it (two index lookups
+            // tell), it is left out: checking it cost each of a million rows a comparison.
+            var scanRange = range, scanRangeArguments = rangeArguments
+            if scope.timeField == .updated,
+               let stored = try Row.fetchOne(db, sql: "SELECT (SELECT min(updated_at) FROM versions) AS lo, (SELECT max(updated_at) FROM versions) AS hi"),
+               let lo: String = stored["lo"], let hi: String = stored["hi"], lo >= boundaries.first!, hi < boundaries.last! {
+                scanRange = ""
+                scanRangeArguments = []
+            }
             // The versions in range are read once and each is counted in its bucket (found
             // from the stored UTC text, correct in any zone): GROUP BY with count(DISTINCT)
             // sorted every version and looked each one up twice. Each version's occurrences
             // (its count growth) are stored at import. Without `by`, the sample versions left
             // out are counted in the same pass.
             let countsSamplesInPass = c.excludeSamples && group == nil
-            let filter = "WHERE (\(c.sql))\(countsSamplesInPass ? "" : samplesClause)\(range)"
+            let filter = "WHERE (\(c.sql))\(countsSamplesInPass ? "" : samplesClause)\(scanRange)"
             var samples = 0
             if group == nil && countInSQL {
                 // Without `by`, inside SQLite: the aggregate gdarchive_timeline (C) counts
@@ -123,7 +140,7 @@ extension Reports {
                 try Self.registerTimelineAggregate(db)
                 let sql = "SELECT gdarchive_timeline(\(time), f.finding_key, f.occurrences, f.sample, ?, ?) FROM finding_versions f \(filter)"
                 let arguments: [DatabaseValue] = [boundaries.joined(separator: ",").databaseValue, (countsSamplesInPass ? 1 : 0).databaseValue]
-                if let blob = try Data.fetchOne(db, sql: sql, arguments: StatementArguments(arguments + c.bindings + rangeArguments)) {
+                if let blob = try Data.fetchOne(db, sql: sql, arguments: StatementArguments(arguments + c.bindings + scanRangeArguments)) {
                     let values = blob.withUnsafeBytes { raw in (0..<raw.count / 8).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self) } }
                     guard values.count == 4 * counts.count else {
                         throw TimelineError(description: "gdarchive_timeline returned \(blob.count) bytes for \(counts.count) buckets")
@@ -139,7 +156,7 @@ extension Reports {
                     SELECT \(time), f.finding_key, f.sample, f.occurrences\(group.map { ", \($0.expression)" } ?? "")
                     FROM finding_versions f \(group?.join ?? "") \(filter)
                     """
-                let arguments = (group?.bindings ?? []) + c.bindings + rangeArguments
+                let arguments = (group?.bindings ?? []) + c.bindings + scanRangeArguments
                 var finder = BucketFinder(boundaries: boundaries)
                 var tallies = [[String: TimelineTally]](repeating: [:], count: counts.count)
                 try RawStatement(db, sql).forEachRow(arguments: StatementArguments(arguments)) { row in

@@ -100,6 +100,33 @@ import Testing
         }
     }
 
+    @Test func aRangeAroundAllTheDataCountsEveryVersionOnce() throws {
+        // When every updated_at lies inside --since/--until, the scan leaves the range out;
+        // the buckets still hold each version once, samples apart.
+        let tmp = try TemporaryDirectory()
+        let archive = try Self.randomArchive(in: tmp, seed: 9)
+        let (versions, samples) = try archive.database.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE updated_at IS NOT NULL AND sample = 0")!,
+             try Int64.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE updated_at IS NOT NULL AND sample = 1")!)
+        }
+        for (since, until) in [("2024-12-01", "2025-03-01"), ("2024-12-29", "2025-02-05")] {
+            var scope = ReportScope()
+            scope.since = since
+            scope.until = until
+            for countInSQL in [true, false] {
+                let report = try Reports.timeline(scope: scope, bucket: .day, by: nil, timeZone: TimeZone(identifier: "UTC")!, measure: .findings,
+                                                  on: archive, now: 0, countInSQL: countInSQL)
+                let column = report.rows.columns.firstIndex(of: "versions")!
+                let total = report.rows.rows.reduce(Int64(0)) { sum, row in
+                    if case .int(let n) = row[column] { return sum + n }
+                    return sum
+                }
+                #expect(total == versions, "\(since)..\(until), in SQL: \(countInSQL)")
+                #expect(Int64(report.samplesLeftOut) == samples)
+            }
+        }
+    }
+
     @Test func theAggregateSaysWhatIsWrongWithItsBoundaries() throws {
         let tmp = try TemporaryDirectory()
         let archive = try Archive.open(path: tmp.path("a.sqlite"))
