@@ -85,9 +85,9 @@ public final class Archive: Sendable {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Debian's SQLite is built with SECURE_DELETE, which zeroes every deleted or
-            // rewritten cell: an import rewrites each finding's row per version (6 % of an
-            // import). The archive never deletes what should not be read again (prune
-            // VACUUMs the file afterwards).
+            // rewritten cell: an import rewrites each finding's row per version (a few
+            // percent of an import). What the archive rewrites is an older copy of data it
+            // keeps anyway, and prune VACUUMs the file after deleting.
             try db.execute(sql: "PRAGMA secure_delete = OFF")
             // 16 MiB of page cache (SQLite's default is 2 MiB): an import's index pages stay
             // in memory across the files of a commit group; measured 10 % faster, and more

@@ -23,7 +23,8 @@ public struct PruneReport: Sendable, Equatable {
 extension Archive {
     /// Checks SQLite's integrity and the archive's own invariants: every finding has a latest
     /// version and it is the right one (greatest updated_at, then count, then import order),
-    /// version counts are right, every version's hash is the SHA-256 of its body, every
+    /// its copy of that version's columns matches, version counts and stored occurrences are
+    /// right, every version's hash is the SHA-256 of its body, every
     /// version was seen somewhere, provenance and indicators point at what exists. (Migration
     /// checksums were checked when the archive was opened.)
     ///
