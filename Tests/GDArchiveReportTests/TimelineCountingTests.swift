@@ -56,8 +56,8 @@ import Testing
 /// The C aggregate that counts a timeline without `by`, against the Swift counting of `by`
 /// timelines, on random archives.
 @Suite struct TimelineAggregateTests {
-    static func randomArchive(in tmp: TemporaryDirectory, seed: Int) throws -> Archive {
-        let archive = try Archive.open(path: tmp.path("a\(seed).sqlite"))
+    static func randomArchive(in tmp: TemporaryDirectory, number: Int) throws -> Archive {
+        let archive = try Archive.open(path: tmp.path("a\(number).sqlite"))
         let run = try ArchiveWriter.beginRun(in: archive, command: "test")
         var generator = SystemRandomNumberGenerator()
         try archive.database.write { db in
@@ -82,8 +82,8 @@ import Testing
     @Test(arguments: [Bucket.day, .week, .hour])
     func theAggregateCountsLikeTheSwiftCounting(bucket: Bucket) throws {
         let tmp = try TemporaryDirectory()
-        for seed in 0..<3 {
-            let archive = try Self.randomArchive(in: tmp, seed: seed)
+        for number in 0..<3 {
+            let archive = try Self.randomArchive(in: tmp, number: number)
             for (includeSamples, filter) in [(false, nil), (true, nil), (false, "count >= 10"), (false, "sample = true")] as [(Bool, String?)] {
                 var scope = ReportScope(filter: filter)
                 scope.includeSamples = includeSamples
@@ -93,7 +93,7 @@ import Testing
                                                  on: archive, now: 0, countInSQL: true)
                 let inSwift = try Reports.timeline(scope: scope, bucket: bucket, by: nil, timeZone: TimeZone(identifier: "UTC")!, measure: .findings,
                                                    on: archive, now: 0, countInSQL: false)
-                #expect(inSQL.rows == inSwift.rows, "seed \(seed), samples \(includeSamples), filter \(filter ?? "none")")
+                #expect(inSQL.rows == inSwift.rows, "archive \(number), samples \(includeSamples), filter \(filter ?? "none")")
                 #expect(inSQL.samplesLeftOut == inSwift.samplesLeftOut)
                 #expect(!inSQL.rows.rows.isEmpty)
             }
@@ -104,7 +104,7 @@ import Testing
         // When every updated_at lies inside --since/--until, the scan leaves the range out;
         // the buckets still hold each version once, samples apart.
         let tmp = try TemporaryDirectory()
-        let archive = try Self.randomArchive(in: tmp, seed: 9)
+        let archive = try Self.randomArchive(in: tmp, number: 9)
         let (versions, samples) = try archive.database.read { db in
             (try Int64.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE updated_at IS NOT NULL AND sample = 0")!,
              try Int64.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE updated_at IS NOT NULL AND sample = 1")!)
