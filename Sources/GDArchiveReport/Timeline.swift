@@ -199,7 +199,8 @@ extension Reports {
 extension Reports {
     /// Registers the C aggregate `gdarchive_timeline` on `db` (see gdarchive_timeline.h).
     static func registerTimelineAggregate(_ db: Database) throws {
-        let code = gdarchive_register_timeline(db.sqliteConnection)
+        guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the connection is closed") }
+        let code = gdarchive_register_timeline(connection)
         guard code == ResultCode.SQLITE_OK.rawValue else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register gdarchive_timeline")
         }

@@ -169,14 +169,16 @@ public struct ArchiveWriter {
             // Usually a new version keeps the type, resource type, severity and sample flag:
             // then the statement that leaves them (and their indexes) alone.
             let indexed = IndexedColumns(type: record.type, resourceType: record.resourceType, severity: record.severity, sample: record.sample)
-            let update = finding?.indexed == indexed ? s.updateLatestKeepingIndexed : s.updateLatest
-            try update.run { v in
+            let keepsIndexed = finding?.indexed == indexed
+            try (keepsIndexed ? s.updateLatestKeepingIndexed : s.updateLatest).run { v in
                 v.bind(1, versionID); v.bind(2, record.arn); v.bind(3, record.partition); v.bind(4, record.title)
                 v.bind(5, record.severityLabel); v.bind(6, record.confidence); v.bind(7, record.createdAt); v.bind(8, record.updatedAt)
                 v.bind(9, record.firstSeen); v.bind(10, record.lastSeen); v.bind(11, record.count); v.bind(12, record.archived)
                 v.bind(13, record.resourceRole); v.bind(14, record.actionType); v.bind(15, record.detectorId); v.bind(16, record.featureName)
                 v.bind(17, findingKey)
-                v.bind(18, record.type); v.bind(19, record.resourceType); v.bind(20, record.severity); v.bind(21, record.sample)
+                if !keepsIndexed {
+                    v.bind(18, record.type); v.bind(19, record.resourceType); v.bind(20, record.severity); v.bind(21, record.sample)
+                }
             }
         } else {
             try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count)

@@ -55,8 +55,8 @@ public func makeProcess(_ arguments: [String], environment: [String: String] = [
 }
 
 /// Input files an import has committed so far to the archive at `db` (read-only; 0 before the
-/// archive exists). Counts the files whose state was recorded, which happens in each file's
-/// own transaction, so it is exact across runs too.
+/// archive exists). Counts the files whose state was recorded, which is committed together
+/// with the file (in its commit group), so it is exact across runs too.
 public func filesCommitted(_ db: String) -> Int {
     guard FileManager.default.fileExists(atPath: db) else { return 0 }
     var config = Configuration()
