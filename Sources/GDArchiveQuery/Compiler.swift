@@ -72,6 +72,17 @@ public enum FilterCompiler {
     /// `$.a[0].b` → `$.a.b`.
     public static let pathFunction = "gdarchive_path"
 
+    /// The versions carrying indicator values `i` (of `indicator_values`, migration 12), to be
+    /// followed by a ``kindCondition(_:)`` and conditions on `i.value`: the values are found
+    /// first (by their (kind, value) key, or the kind's values read for a LIKE), then their
+    /// versions.
+    static let indicatorVersions = "SELECT vi.version_id FROM indicator_values i CROSS JOIN version_indicators vi ON vi.value_id = i.value_id"
+
+    /// `i.kind_id` is that of one of `count` kinds, bound by name.
+    static func kindCondition(_ count: Int) -> String {
+        "i.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind \(count == 1 ? "= ?" : "IN (\(Array(repeating: "?", count: count).joined(separator: ", ")))"))"
+    }
+
     private static func emit(_ e: FilterExpression, context: CompileContext, bindings: inout [QueryValue]) throws(QueryError) -> String {
         switch e {
         case .and(let a, let b):
@@ -179,7 +190,7 @@ public enum FilterCompiler {
                 return negated ? "NOT (\(sql))" : sql
             case .indicator(let kinds):
                 bindings += kinds.map { .text($0) }
-                let kindSQL = kinds.count == 1 ? "i.kind = ?" : "i.kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
+                let kindSQL = FilterCompiler.kindCondition(kinds.count)
                 let valueExpression = type == .integer ? "CAST(i.value AS INTEGER)" : "i.value"
                 var values = predicate.values
                 var sql = predicate.sql(valueExpression)
@@ -188,9 +199,10 @@ public enum FilterCompiler {
                     if values.count == 2 { sql = "\(valueExpression) IN (?, ?)" }
                 }
                 bindings += values
-                // "Versions that have such an indicator": the (kind, value) key finds them
-                // directly, and each is then a primary-key lookup.
-                return "f.version_id \(negated ? "NOT IN" : "IN") (SELECT i.version_id FROM indicators i WHERE \(kindSQL) AND \(sql))"
+                // "Versions that have such an indicator": the (kind, value) key finds the value
+                // (a LIKE reads the distinct values, not every version's), its versions are one
+                // range of version_indicators, and each is then a primary-key lookup.
+                return "f.version_id \(negated ? "NOT IN" : "IN") (\(FilterCompiler.indicatorVersions) WHERE \(kindSQL) AND \(sql))"
             case .path(let segments):
                 // Any value at the path matches, through arrays at any depth (`json_tree`).
                 func tree() -> (String, [QueryValue]) {
@@ -228,8 +240,8 @@ public enum FilterCompiler {
                 return "f.\(quoteIdentifier(column)) IS \(negated ? "NOT NULL" : "NULL")"
             case .indicator(let kinds):
                 bindings += kinds.map { .text($0) }
-                let kindSQL = kinds.count == 1 ? "i.kind = ?" : "i.kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
-                return "f.version_id \(negated ? "IN" : "NOT IN") (SELECT i.version_id FROM indicators i WHERE \(kindSQL))"
+                let kindSQL = FilterCompiler.kindCondition(kinds.count)
+                return "f.version_id \(negated ? "IN" : "NOT IN") (\(FilterCompiler.indicatorVersions) WHERE \(kindSQL))"
             case .path(let segments):
                 // "Has a non-null value at the path", through arrays at any depth.
                 let tree = ("EXISTS (SELECT 1 FROM json_tree(vb.body, ?) t WHERE \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type != 'null')",

@@ -78,6 +78,17 @@ public enum QueryRequestError: Error, CustomStringConvertible, Equatable {
 
 /// Runs filters against the archive: latest versions by default, every version on request.
 public enum FindingQuery {
+    /// The indicators `i` (`kind`, `value`) of the version of row `f` whose kind is one of
+    /// `count` kinds bound by name (migration 12): the version's range of
+    /// `version_indicators` by kind, then each value by its id.
+    static func versionIndicators(kinds count: Int) -> String {
+        """
+        (SELECT k.kind, iv.value FROM version_indicators vi
+         CROSS JOIN indicator_values iv ON iv.value_id = vi.value_id CROSS JOIN indicator_kinds k ON k.kind_id = vi.kind_id
+         WHERE vi.version_id = f.version_id AND \(count == 1 ? "" : "+")vi.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind IN (\(Array(repeating: "?", count: count).joined(separator: ", ")))))
+        """
+    }
+
     /// The SQL that selects one output field of a row `f`, and its bindings.
     static func selectExpression(for name: String) throws -> (String, [DatabaseValue]) {
         if let field = FieldCatalog.field(named: name) {
@@ -85,10 +96,10 @@ public enum FindingQuery {
             case .column(let column):
                 return ("f." + quoteIdentifier(column), [])
             case .indicator(let kind):
-                return ("(SELECT group_concat(value, ',') FROM (SELECT value FROM indicators i WHERE i.version_id = f.version_id AND i.kind = ? ORDER BY value))", [kind.databaseValue])
+                return ("(SELECT group_concat(value, ',') FROM (SELECT value FROM \(versionIndicators(kinds: 1)) ORDER BY value))", [kind.databaseValue])
             case .anyIOC:
                 let kinds = FieldCatalog.iocKinds
-                return ("(SELECT group_concat(kind || ':' || value, ',') FROM (SELECT kind, value FROM indicators i WHERE i.version_id = f.version_id AND +i.kind IN (\(kinds.map { _ in "?" }.joined(separator: ", "))) ORDER BY kind, value))",
+                return ("(SELECT group_concat(kind || ':' || value, ',') FROM (SELECT kind, value FROM \(versionIndicators(kinds: kinds.count)) ORDER BY kind, value))",
                         kinds.map(\.databaseValue))
             }
         }

@@ -94,16 +94,27 @@ public enum Reports {
             switch known.storage {
             case .column(let column): return ("f." + quoteIdentifier(column), "", [])
             case .indicator(let kind):
-                return ("i.value", "LEFT JOIN indicators i ON i.version_id = f.version_id AND i.kind = ?", [kind.databaseValue])
+                return ("iv.value", indicatorJoin(kinds: 1), [kind.databaseValue])
             case .anyIOC:
                 let kinds = FieldCatalog.iocKinds
-                // `+i.kind`: one range of the (version_id, kind) index per finding, filtered,
-                // instead of one probe per kind.
-                return ("i.kind || ':' || i.value", "LEFT JOIN indicators i ON i.version_id = f.version_id AND +i.kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))", kinds.map(\.databaseValue))
+                return ("k.kind || ':' || iv.value", indicatorJoin(kinds: kinds.count) + " LEFT JOIN indicator_kinds k ON k.kind_id = vi.kind_id",
+                        kinds.map(\.databaseValue))
             }
         }
         let (expression, bindings) = try FindingQuery.selectExpression(for: field)
         return (expression, "", bindings)
+    }
+
+    /// The joins that give each row `f` its version's indicator values `iv` of `count` kinds
+    /// bound by name, one row each, or one row of NULLs when it has none (migration 12): the
+    /// version's range of `version_indicators` by kind, then each value by its id. Several
+    /// kinds: one range per version, filtered (`+`), instead of one probe per kind.
+    static func indicatorJoin(kinds count: Int) -> String {
+        """
+        LEFT JOIN version_indicators vi ON vi.version_id = f.version_id
+            AND \(count == 1 ? "" : "+")vi.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind IN (\(Array(repeating: "?", count: count).joined(separator: ", "))))
+        LEFT JOIN indicator_values iv ON iv.value_id = vi.value_id
+        """
     }
 
     /// `report by FIELD`: findings, versions and occurrences per value of FIELD (latest

@@ -96,8 +96,17 @@ extension Archive {
             try report("SELECT s.version_id, s.file_id FROM sightings s LEFT JOIN source_files f ON f.id = s.file_id WHERE f.id IS NULL") {
                 "a sighting of version \($0["version_id"] as Int64) points at unknown file \($0["file_id"] as Int64)"
             }
-            try report("SELECT i.version_id, i.kind FROM indicators i LEFT JOIN versions v ON v.version_id = i.version_id WHERE v.version_id IS NULL") {
-                "an indicator (\($0["kind"] as String)) points at missing version \($0["version_id"] as Int64)"
+            try report("""
+                SELECT vi.version_id, vi.value_id FROM version_indicators vi
+                LEFT JOIN versions v ON v.version_id = vi.version_id WHERE v.version_id IS NULL
+                """) {
+                "an indicator (value \($0["value_id"] as Int64)) points at missing version \($0["version_id"] as Int64)"
+            }
+            try report("""
+                SELECT vi.version_id, vi.value_id FROM version_indicators vi
+                LEFT JOIN indicator_values iv ON iv.value_id = vi.value_id WHERE iv.kind_id IS NOT vi.kind_id
+                """) {
+                "an indicator of version \($0["version_id"] as Int64) points at a missing value or has another kind than its value \($0["value_id"] as Int64)"
             }
             // Bodies are decompressed here rather than through gdarchive_body, so that one
             // damaged frame is reported and the check goes on.
@@ -162,11 +171,12 @@ extension Archive {
                 result.1 = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE finding_key IN (\(selection))", arguments: [cutoffText]) ?? 0
                 if dryRun || result.0 == 0 { return .rollback }
                 try db.execute(sql: "CREATE TEMP TABLE doomed AS \(selection)", arguments: [cutoffText])
-                try db.execute(sql: "DELETE FROM indicators WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
+                try db.execute(sql: "DELETE FROM version_indicators WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM sightings WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM version_blobs WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
                 try db.execute(sql: "DELETE FROM findings WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
+                try ArchiveWriter.deleteUnusedIndicatorValues(db)
                 try db.execute(sql: "DROP TABLE temp.doomed")
                 return .commit
             }

@@ -233,11 +233,35 @@ public struct ArchiveWriter {
         return (count ?? Int64.min) >= (otherCount ?? Int64.min)
     }
 
-    /// Stores the indicators of one version.
+    /// Stores the indicators of one version: each (kind, value) once in `indicator_values`
+    /// (migration 12), and the version's link to it.
     public func insertIndicators(_ indicators: [Indicator], version: Int64) throws {
+        let s = statements
         for indicator in indicators {
-            try statements.insertIndicator.run { $0.bind(1, indicator.kind); $0.bind(2, indicator.value); $0.bind(3, version) }
+            let kindID = try s.knownKinds[indicator.kind] ?? kindID(indicator.kind)
+            var valueID = try s.indicatorValueID.query({ $0.bind(1, kindID); $0.bind(2, indicator.value) }, { $0.int64(0) }) ?? nil
+            if valueID == nil {
+                try s.insertIndicatorValue.run { $0.bind(1, kindID); $0.bind(2, indicator.value) }
+                valueID = db.lastInsertedRowID
+            }
+            try s.insertIndicator.run { $0.bind(1, valueID); $0.bind(2, version); $0.bind(3, kindID) }
         }
+    }
+
+    /// The id of a kind the archive did not have when the statements were prepared (added
+    /// here; not cached, since a rollback may take it away again).
+    private func kindID(_ kind: String) throws -> Int64 {
+        try db.execute(sql: "INSERT OR IGNORE INTO indicator_kinds (kind) VALUES (?)", arguments: [kind])
+        return try Int64.fetchOne(db, sql: "SELECT kind_id FROM indicator_kinds WHERE kind = ?", arguments: [kind])!
+    }
+
+    /// Deletes the indicator values no version carries any more (after a prune or a refresh
+    /// of derived data).
+    public static func deleteUnusedIndicatorValues(_ db: Database) throws {
+        try db.execute(sql: """
+            DELETE FROM indicator_values
+            WHERE NOT EXISTS (SELECT 1 FROM version_indicators vi WHERE vi.value_id = indicator_values.value_id)
+            """)
     }
 
     private func addSighting(version: Int64, file: Int64, line: Int, recordIndex: Int) throws {
@@ -276,6 +300,10 @@ public final class WriteStatements {
     let predecessorCount: RawStatement
     let baseData: RawStatement
     let insertBlob: RawStatement
+    /// The indicator kinds the archive had when these statements were prepared, by name.
+    let knownKinds: [String: Int64]
+    let indicatorValueID: RawStatement
+    let insertIndicatorValue: RawStatement
     let insertIndicator: RawStatement
     let updateLatest: RawStatement
     let updateLatestKeepingIndexed: RawStatement
@@ -308,7 +336,10 @@ public final class WriteStatements {
             """)
         baseData = try RawStatement(db, "SELECT data FROM version_blobs WHERE version_id = ? AND base_version_id IS NULL")
         insertBlob = try RawStatement(db, "INSERT INTO version_blobs (version_id, base_version_id, data) VALUES (?, ?, ?)")
-        insertIndicator = try RawStatement(db, "INSERT OR IGNORE INTO indicators (kind, value, version_id) VALUES (?, ?, ?)")
+        knownKinds = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT kind, kind_id FROM indicator_kinds").map { ($0[0], $0[1]) })
+        indicatorValueID = try RawStatement(db, "SELECT value_id FROM indicator_values WHERE kind_id = ? AND value = ?")
+        insertIndicatorValue = try RawStatement(db, "INSERT INTO indicator_values (kind_id, value) VALUES (?, ?)")
+        insertIndicator = try RawStatement(db, "INSERT OR IGNORE INTO version_indicators (value_id, version_id, kind_id) VALUES (?, ?, ?)")
         // The finding's row carries a copy of its latest version's columns (migration 9).
         // SQLite rewrites the entries of every index whose columns an UPDATE assigns, changed
         // or not; the second statement leaves the indexed columns that rarely change alone.

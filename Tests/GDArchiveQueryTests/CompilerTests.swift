@@ -9,7 +9,7 @@ let context = CompileContext(nowMilliseconds: now)
 func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compile(text, context: context) }
 
 @Suite struct CompilerTests {
-    static let indicatorPrefix = "f.version_id IN (SELECT i.version_id FROM indicators i WHERE "
+    static let indicatorPrefix = "f.version_id IN (SELECT vi.version_id FROM indicator_values i CROSS JOIN version_indicators vi ON vi.value_id = i.value_id WHERE "
     static let treePrefix = "EXISTS (SELECT 1 FROM json_tree(vb.body, ?) t WHERE gdarchive_path(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND "
 
     @Test(arguments: [
@@ -36,11 +36,11 @@ func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compi
         ("a = 1 or b = 2".replacingOccurrences(of: "a", with: "count").replacingOccurrences(of: "b =", with: "confidence ="),
          #"(f."count" = ?) OR (f."confidence" = ?)"#, [.integer(1), .real(2)]),
         ("not (archived = false)", #"NOT (f."archived" = ?)"#, [.integer(0)]),
-        ("remote_ip = '198.51.100.7'", indicatorPrefix + "i.kind = ? AND i.value = ?)", [.text("remote_ip"), .text("198.51.100.7")]),
-        ("remote_ip != '198.51.100.7'", "f.version_id NOT IN (SELECT i.version_id FROM indicators i WHERE i.kind = ? AND i.value = ?)", [.text("remote_ip"), .text("198.51.100.7")]),
-        ("domain = 'C2.Example.NET'", indicatorPrefix + "i.kind = ? AND i.value IN (?, ?))", [.text("domain"), .text("C2.Example.NET"), .text("c2.example.net")]),
-        ("local_port < 1024", indicatorPrefix + "i.kind = ? AND CAST(i.value AS INTEGER) < ?)", [.text("local_port"), .integer(1024)]),
-        ("bucket is null", "f.version_id NOT IN (SELECT i.version_id FROM indicators i WHERE i.kind = ?)", [.text("bucket")]),
+        ("remote_ip = '198.51.100.7'", indicatorPrefix + "i.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind = ?) AND i.value = ?)", [.text("remote_ip"), .text("198.51.100.7")]),
+        ("remote_ip != '198.51.100.7'", "f.version_id NOT IN (SELECT vi.version_id FROM indicator_values i CROSS JOIN version_indicators vi ON vi.value_id = i.value_id WHERE i.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind = ?) AND i.value = ?)", [.text("remote_ip"), .text("198.51.100.7")]),
+        ("domain = 'C2.Example.NET'", indicatorPrefix + "i.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind = ?) AND i.value IN (?, ?))", [.text("domain"), .text("C2.Example.NET"), .text("c2.example.net")]),
+        ("local_port < 1024", indicatorPrefix + "i.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind = ?) AND CAST(i.value AS INTEGER) < ?)", [.text("local_port"), .integer(1024)]),
+        ("bucket is null", "f.version_id NOT IN (SELECT vi.version_id FROM indicator_values i CROSS JOIN version_indicators vi ON vi.value_id = i.value_id WHERE i.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind = ?))", [.text("bucket")]),
         // A path: json_extract where no array lies on it, the json_tree walk where one does.
         ("service.count > 5",
          "EXISTS (SELECT 1 FROM version_bodies vb WHERE vb.version_id = f.version_id AND CASE WHEN json_type(vb.body, ?) IS NOT NULL THEN "

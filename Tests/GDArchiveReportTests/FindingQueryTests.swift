@@ -130,17 +130,29 @@ func ids(_ request: QueryRequest, _ archive: Archive) throws -> [String] {
         let (tmp, a) = try archive(with: [finding("f", extra: #","service":{"action":{"dnsRequestAction":{"domain":"Evil.Example."}}}"#)])
         defer { withExtendedLifetime(tmp) {} }
         try a.database.write { db in
-            try db.execute(sql: "DELETE FROM indicators")
+            try db.execute(sql: "DELETE FROM version_indicators")
             try db.execute(sql: "DELETE FROM derived_state")
+            // A value only an older extractor found: no version carries it after the refresh.
+            try db.execute(sql: "INSERT INTO indicator_values (kind_id, value) SELECT kind_id, 'stale.example' FROM indicator_kinds WHERE kind = 'domain'")
         }
         #expect(try ids(QueryRequest(filter: "domain = 'evil.example'"), a) == [])
         #expect(try DerivedData.refreshIfNeeded(a) == 1)
         #expect(try ids(QueryRequest(filter: "domain = 'EVIL.example'"), a) == ["f"])
+        #expect(try a.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM indicator_values WHERE value = 'stale.example'") } == 0)
         #expect(try DerivedData.refreshIfNeeded(a) == 0)
     }
 
     @Test func everyKindTheExtractorProducesIsAQueryField() {
         #expect(IndicatorExtractor.kinds == Set(FieldCatalog.indicatorKinds))
+    }
+
+    @Test func aNewArchiveKnowsEveryKindTheExtractorProduces() throws {
+        // Migration 12 lists them; the writer looks up only the kinds it did not know.
+        let tmp = try TemporaryDirectory()
+        let a = try Archive.open(path: tmp.path("a.sqlite"))
+        let kinds = try a.database.read { try String.fetchAll($0, sql: "SELECT kind FROM indicator_kinds") }
+        #expect(Set(kinds) == IndicatorExtractor.kinds)
+        #expect(kinds.count == IndicatorExtractor.kinds.count)
     }
 }
 

@@ -2,7 +2,8 @@ import GDArchiveJSON
 import GDArchiveStore
 import GRDB
 
-/// Keeps data derived from stored bodies (the `indicators` table) in step with the code that
+/// Keeps data derived from stored bodies (the indicators: `version_indicators` and
+/// `indicator_values`) in step with the code that
 /// derives it. Archives made before a kind of indicator existed, or by an older extractor, are
 /// re-derived in batches the first time a newer gdarchive opens them for import or query.
 ///
@@ -33,7 +34,7 @@ public enum DerivedData {
                 for row in rows {
                     let id: Int64 = row["version_id"]
                     let body: String = row["body"]
-                    try db.execute(sql: "DELETE FROM indicators WHERE version_id = ?", arguments: [id])
+                    try db.execute(sql: "DELETE FROM version_indicators WHERE version_id = ?", arguments: [id])
                     if let value = try? JSONParser.parse(Array(body.utf8)) {
                         try writer.insertIndicators(IndicatorExtractor.indicators(in: value), version: id)
                     }
@@ -45,6 +46,7 @@ public enum DerivedData {
             if done { break }
         }
         try archive.database.write { db in
+            try ArchiveWriter.deleteUnusedIndicatorValues(db)
             try db.execute(sql: "INSERT OR REPLACE INTO derived_state (name, version) VALUES (?, ?)", arguments: [name, IndicatorExtractor.version])
         }
         return processed

@@ -1,8 +1,10 @@
 CREATE VIEW finding_indicators AS
-SELECT i.kind, i.value, v.version_id, v.finding_key, v.id, v.account_id, v.region,
+SELECT k.kind, iv.value, v.version_id, v.finding_key, v.id, v.account_id, v.region,
        (v.version_id = f.latest_version_id) AS is_latest
-FROM indicators i
-JOIN versions v ON v.version_id = i.version_id
+FROM version_indicators vi
+JOIN indicator_values iv ON iv.value_id = vi.value_id
+JOIN indicator_kinds k ON k.kind_id = vi.kind_id
+JOIN versions v ON v.version_id = vi.version_id
 JOIN findings f ON f.finding_key = v.finding_key;
 
 CREATE VIEW finding_versions AS
@@ -18,6 +20,12 @@ SELECT v.version_id, v.finding_key, v.id,
        (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id) AS body,
        (v.version_id = (SELECT f.latest_version_id FROM findings f WHERE f.finding_key = v.finding_key)) AS is_latest
 FROM versions v;
+
+CREATE VIEW indicators AS
+SELECT k.kind, iv.value, vi.version_id
+FROM version_indicators vi
+JOIN indicator_values iv ON iv.value_id = vi.value_id
+JOIN indicator_kinds k ON k.kind_id = vi.kind_id;
 
 CREATE VIEW latest_findings AS
 SELECT f.latest_version_id AS version_id, f.finding_key, f.id, f.arn, f.account_id, f.region,
@@ -77,12 +85,17 @@ CREATE TABLE import_runs (
     errors         INTEGER NOT NULL DEFAULT 0    -- rejected records and damaged input
 , unchanged_files INTEGER NOT NULL DEFAULT 0);
 
-CREATE TABLE indicators (
-    kind       TEXT    NOT NULL,
-    value      TEXT    NOT NULL,
-    version_id INTEGER NOT NULL REFERENCES versions(version_id),
-    PRIMARY KEY (kind, value, version_id)
-) WITHOUT ROWID;
+CREATE TABLE indicator_kinds (
+    kind_id INTEGER PRIMARY KEY,
+    kind    TEXT    NOT NULL UNIQUE
+);
+
+CREATE TABLE indicator_values (
+    value_id INTEGER PRIMARY KEY,
+    kind_id  INTEGER NOT NULL REFERENCES indicator_kinds(kind_id),
+    value    TEXT    NOT NULL,
+    UNIQUE (kind_id, value)
+);
 
 CREATE TABLE pull_cursors (
     region        TEXT    NOT NULL,
@@ -120,6 +133,13 @@ CREATE TABLE version_blobs (
     base_version_id INTEGER,           -- NULL: compressed alone; else the base it was compressed against
     data            BLOB    NOT NULL   -- one zstd frame
 );
+
+CREATE TABLE version_indicators (
+    value_id   INTEGER NOT NULL REFERENCES indicator_values(value_id),
+    version_id INTEGER NOT NULL REFERENCES versions(version_id),
+    kind_id    INTEGER NOT NULL,             -- the value's kind (indicator_values.kind_id)
+    PRIMARY KEY (value_id, version_id)
+) WITHOUT ROWID;
 
 CREATE TABLE versions (
     version_id     INTEGER PRIMARY KEY,
@@ -161,9 +181,9 @@ CREATE INDEX findings_type          ON findings (type);
 
 CREATE INDEX findings_updated_at    ON findings (updated_at);
 
-CREATE INDEX indicators_version ON indicators (version_id, kind);
-
 CREATE INDEX sightings_file ON sightings (file_id);
+
+CREATE INDEX version_indicators_version ON version_indicators (version_id, kind_id);
 
 CREATE INDEX versions_finding ON versions (finding_key, updated_at);
 

@@ -1,0 +1,119 @@
+import Foundation
+import GDArchiveBasics
+@testable import GDArchiveReport
+import GDArchiveQuery
+import GDArchiveStore
+import GDArchiveTestSupport
+import GRDB
+import Testing
+
+/// `report by` and `report timeline --by` an indicator kind (or `ioc`), which read every
+/// indicator of a version and keep the kinds asked for in Swift, against GROUP BY over the
+/// `indicators` view, on random archives: versions with no indicator, one, or several values of
+/// a kind, values shared between findings, samples, versions without a count.
+@Suite struct IndicatorGroupingTests {
+    static let pools: [(kind: String, values: [String])] = [
+        ("remote_ip", ["198.51.100.1", "198.51.100.2", "203.0.113.9"]),
+        ("domain", ["a.example", "b.example"]),
+        ("local_port", ["22", "443"]),  // an attribute, not an IOC
+    ]
+
+    static func randomArchive(in tmp: TemporaryDirectory, number: Int) throws -> Archive {
+        let archive = try Archive.open(path: tmp.path("a\(number).sqlite"))
+        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+        var generator = SystemRandomNumberGenerator()
+        try archive.database.write { db in
+            let writer = try ArchiveWriter(db: db, runID: run)
+            let file = try writer.sourceFile(path: "/x")
+            for n in 0..<300 {
+                let finding = Int.random(in: 0..<50, using: &generator)
+                var record = VersionRecord(id: "f\(finding)", accountId: "1", region: "r", body: #"{"id":"f\#(finding)","n":\#(n)}"#)
+                let day = Int.random(in: 1...31, using: &generator), hour = Int.random(in: 0...23, using: &generator)
+                record.updatedAt = String(format: "2025-01-%02dT%02d:00:00.000Z", day, hour)
+                record.count = Int.random(in: 0..<8, using: &generator) == 0 ? nil : Int64.random(in: 1...40, using: &generator)
+                record.sample = finding % 9 == 0
+                var indicators = Set<Indicator>()
+                for pool in Self.pools {
+                    for _ in 0..<Int.random(in: 0...2, using: &generator) {
+                        indicators.insert(Indicator(kind: pool.kind, value: pool.values.randomElement(using: &generator)!))
+                    }
+                }
+                record.indicators = indicators.sorted()
+                _ = try writer.store(record, file: file, line: n + 1, recordIndex: 0)
+            }
+        }
+        return archive
+    }
+
+    /// The labels of the grouped field, as a subquery over the `indicators` view.
+    static func labels(_ field: String) -> String {
+        field == "ioc"
+            ? "SELECT version_id, kind || ':' || value AS label FROM indicators WHERE kind IN (\(FieldCatalog.iocKinds.map { "'\($0)'" }.joined(separator: ", ")))"
+            : "SELECT version_id, value AS label FROM indicators WHERE kind = '\(field)'"
+    }
+
+    struct Counts: Equatable, CustomStringConvertible {
+        var findings: Int64, versions: Int64, occurrences: Int64
+        var description: String { "\(findings)/\(versions)/\(occurrences)" }
+    }
+
+    @Test(arguments: ["remote_ip", "domain", "local_port", "ioc"])
+    func reportByCountsLikeGroupByOverTheView(field: String) throws {
+        let tmp = try TemporaryDirectory()
+        for number in 0..<3 {
+            let archive = try Self.randomArchive(in: tmp, number: number)
+            let report = try Reports.by(field, scope: ReportScope(), on: archive)
+            var got: [String: Counts] = [:]
+            for (label, (findings, (versions, occurrences))) in zip(texts(report.rows, field), zip(ints(report.rows, "findings"), zip(ints(report.rows, "versions"), ints(report.rows, "occurrences")))) {
+                got[label] = Counts(findings: findings, versions: versions, occurrences: occurrences)
+            }
+            let expected = try archive.database.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT coalesce(i.label, '(none)') AS g, count(*) AS findings, sum(f.version_count) AS versions, total(f.count) AS occurrences
+                    FROM latest_findings f LEFT JOIN (\(Self.labels(field))) i ON i.version_id = f.version_id
+                    WHERE f.sample = 0 GROUP BY g
+                    """)
+            }
+            var reference: [String: Counts] = [:]
+            for row in expected {
+                reference[row["g"]] = Counts(findings: row["findings"], versions: row["versions"], occurrences: Int64(row["occurrences"] as Double))
+            }
+            #expect(got == reference, "archive \(number)")
+            #expect(got.count > 1)
+            // Largest first.
+            #expect(ints(report.rows, "findings") == ints(report.rows, "findings").sorted(by: >))
+        }
+    }
+
+    @Test(arguments: ["remote_ip", "ioc"])
+    func timelineByCountsLikeGroupByOverTheView(field: String) throws {
+        let tmp = try TemporaryDirectory()
+        for number in 0..<3 {
+            let archive = try Self.randomArchive(in: tmp, number: number)
+            var scope = ReportScope()
+            scope.since = "2025-01-01"
+            scope.until = "2025-02-01"
+            let report = try Reports.timeline(scope: scope, bucket: .day, by: field, on: archive)
+            var got: [String: Counts] = [:]
+            let days = texts(report.rows, "bucket_start"), labels = texts(report.rows, field)
+            let findings = ints(report.rows, "findings"), versions = ints(report.rows, "versions"), occurrences = ints(report.rows, "occurrences")
+            for i in days.indices where versions[i] > 0 {
+                got["\(days[i].prefix(10)) \(labels[i])"] = Counts(findings: findings[i], versions: versions[i], occurrences: occurrences[i])
+            }
+            let expected = try archive.database.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT substr(f.updated_at, 1, 10) || ' ' || coalesce(i.label, '(none)') AS g, count(DISTINCT f.finding_key) AS findings,
+                           count(*) AS versions, total(f.occurrences) AS occurrences
+                    FROM finding_versions f LEFT JOIN (\(Self.labels(field))) i ON i.version_id = f.version_id
+                    WHERE f.sample = 0 GROUP BY g
+                    """)
+            }
+            var reference: [String: Counts] = [:]
+            for row in expected {
+                reference[row["g"]] = Counts(findings: row["findings"], versions: row["versions"], occurrences: Int64(row["occurrences"] as Double))
+            }
+            #expect(got == reference, "archive \(number)")
+            #expect(report.samplesLeftOut > 0)
+        }
+    }
+}
