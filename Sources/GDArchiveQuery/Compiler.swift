@@ -73,14 +73,20 @@ public enum FilterCompiler {
     public static let pathFunction = "gdarchive_path"
 
     /// The versions carrying indicator values `i` (of `indicator_values`, migration 12), to be
-    /// followed by a ``kindCondition(_:)`` and conditions on `i.value`: the values are found
-    /// first (by their (kind, value) key, or the kind's values read for a LIKE), then their
-    /// versions.
+    /// followed by a ``kindCondition(_:kinds:)`` on `i.kind_id` and conditions on `i.value`:
+    /// the values are found first (by their (kind, value) key, or the kind's values read for a
+    /// LIKE), then their versions.
     static let indicatorVersions = "SELECT vi.version_id FROM indicator_values i CROSS JOIN version_indicators vi ON vi.value_id = i.value_id"
 
-    /// `i.kind_id` is that of one of `count` kinds, bound by name.
-    static func kindCondition(_ count: Int) -> String {
-        "i.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind \(count == 1 ? "= ?" : "IN (\(Array(repeating: "?", count: count).joined(separator: ", ")))"))"
+    /// The condition that `column`, an indicator `kind_id`, is one of `count` kinds bound by
+    /// name (the ids are the archive's, migration 12):
+    ///
+    /// ```swift
+    /// FilterCompiler.kindCondition("i.kind_id", kinds: 1)
+    /// // i.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind = ?)
+    /// ```
+    public static func kindCondition(_ column: String, kinds count: Int) -> String {
+        "\(column) IN (SELECT kind_id FROM indicator_kinds WHERE kind \(count == 1 ? "= ?" : "IN (\(Array(repeating: "?", count: count).joined(separator: ", ")))"))"
     }
 
     private static func emit(_ e: FilterExpression, context: CompileContext, bindings: inout [QueryValue]) throws(QueryError) -> String {
@@ -190,7 +196,7 @@ public enum FilterCompiler {
                 return negated ? "NOT (\(sql))" : sql
             case .indicator(let kinds):
                 bindings += kinds.map { .text($0) }
-                let kindSQL = FilterCompiler.kindCondition(kinds.count)
+                let kindSQL = FilterCompiler.kindCondition("i.kind_id", kinds: kinds.count)
                 let valueExpression = type == .integer ? "CAST(i.value AS INTEGER)" : "i.value"
                 var values = predicate.values
                 var sql = predicate.sql(valueExpression)
@@ -240,7 +246,7 @@ public enum FilterCompiler {
                 return "f.\(quoteIdentifier(column)) IS \(negated ? "NOT NULL" : "NULL")"
             case .indicator(let kinds):
                 bindings += kinds.map { .text($0) }
-                let kindSQL = FilterCompiler.kindCondition(kinds.count)
+                let kindSQL = FilterCompiler.kindCondition("i.kind_id", kinds: kinds.count)
                 return "f.version_id \(negated ? "IN" : "NOT IN") (\(FilterCompiler.indicatorVersions) WHERE \(kindSQL))"
             case .path(let segments):
                 // "Has a non-null value at the path", through arrays at any depth.

@@ -85,7 +85,7 @@ public enum FindingQuery {
         """
         (SELECT k.kind, iv.value FROM version_indicators vi
          CROSS JOIN indicator_values iv ON iv.value_id = vi.value_id CROSS JOIN indicator_kinds k ON k.kind_id = vi.kind_id
-         WHERE vi.version_id = f.version_id AND \(count == 1 ? "" : "+")vi.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind IN (\(Array(repeating: "?", count: count).joined(separator: ", ")))))
+         WHERE vi.version_id = f.version_id AND \(FilterCompiler.kindCondition(Reports.kindColumn(kinds: count), kinds: count)))
         """
     }
 

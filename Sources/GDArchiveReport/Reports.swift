@@ -107,14 +107,19 @@ public enum Reports {
 
     /// The joins that give each row `f` its version's indicator values `iv` of `count` kinds
     /// bound by name, one row each, or one row of NULLs when it has none (migration 12): the
-    /// version's range of `version_indicators` by kind, then each value by its id. Several
-    /// kinds: one range per version, filtered (`+`), instead of one probe per kind.
+    /// version's range of `version_indicators` by kind, then each value by its id.
     static func indicatorJoin(kinds count: Int) -> String {
         """
-        LEFT JOIN version_indicators vi ON vi.version_id = f.version_id
-            AND \(count == 1 ? "" : "+")vi.kind_id IN (SELECT kind_id FROM indicator_kinds WHERE kind IN (\(Array(repeating: "?", count: count).joined(separator: ", "))))
+        LEFT JOIN version_indicators vi ON vi.version_id = f.version_id AND \(FilterCompiler.kindCondition(kindColumn(kinds: count), kinds: count))
         LEFT JOIN indicator_values iv ON iv.value_id = vi.value_id
         """
+    }
+
+    /// `vi.kind_id` as a condition on `count` kinds should read it: one kind is part of the
+    /// (version_id, kind_id) key; several are tested on the version's range (`+`), one range
+    /// per version instead of one probe per kind.
+    static func kindColumn(kinds count: Int) -> String {
+        count == 1 ? "vi.kind_id" : "+vi.kind_id"
     }
 
     /// `report by FIELD`: findings, versions and occurrences per value of FIELD (latest

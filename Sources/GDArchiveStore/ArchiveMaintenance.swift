@@ -106,7 +106,7 @@ extension Archive {
                 SELECT vi.version_id, vi.value_id FROM version_indicators vi
                 LEFT JOIN indicator_values iv ON iv.value_id = vi.value_id WHERE iv.kind_id IS NOT vi.kind_id
                 """) {
-                "an indicator of version \($0["version_id"] as Int64) points at a missing value or has another kind than its value \($0["value_id"] as Int64)"
+                "an indicator of version \($0["version_id"] as Int64) points at value \($0["value_id"] as Int64), which is missing or of another kind"
             }
             // Bodies are decompressed here rather than through gdarchive_body, so that one
             // damaged frame is reported and the check goes on.

@@ -47,6 +47,25 @@ import Testing
         #expect(try archive.check().problems == [])
     }
 
+    @Test func checkFindsALinkWhoseKindIsNotItsValues() throws {
+        let tmp = try TemporaryDirectory()
+        let archive = try Archive.open(path: tmp.path("a.sqlite"))
+        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+        try archive.database.write { db in
+            let writer = try ArchiveWriter(db: db, runID: run)
+            let file = try writer.sourceFile(path: "/x")
+            _ = try writer.store(Self.record(1, finding: "a", indicators: [Indicator(kind: "domain", value: "x.example")]), file: file, line: 1, recordIndex: 0)
+        }
+        #expect(try archive.check().problems == [])
+        // The kind repeated in the link (for the index by version and kind) must be its value's.
+        try archive.database.write { db in
+            try db.execute(sql: "UPDATE version_indicators SET kind_id = (SELECT kind_id FROM indicator_kinds WHERE kind = 'remote_ip')")
+        }
+        let problems = try archive.check().problems
+        #expect(problems.count == 1)
+        #expect(problems.first?.hasPrefix("an indicator of version 1 points at value 1, which is missing or of another kind") == true)
+    }
+
     @Test func aKindTheArchiveDoesNotKnowYetIsAdded() throws {
         let tmp = try TemporaryDirectory()
         let archive = try Archive.open(path: tmp.path("a.sqlite"))
