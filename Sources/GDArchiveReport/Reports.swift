@@ -87,32 +87,47 @@ public enum Reports {
 
     // MARK: - report by
 
-    /// The SQL expression grouping by `field` (a short field, indicator kind or path), and
-    /// a join it needs.
-    static func groupExpression(_ field: String) throws -> (expression: String, join: String, bindings: [DatabaseValue]) {
+    /// How rows are grouped by `field` (a short field, indicator kind or path): an SQL
+    /// expression and a join it needs. Grouping by indicators, the expression is a value id
+    /// and `labels` the query that names the values (``IndicatorLabels``): counting by number
+    /// and naming each group once took a third less time on a million versions than building
+    /// and hashing a `kind:value` string per row.
+    static func groupExpression(_ field: String) throws -> (expression: String, join: String, bindings: [DatabaseValue], labels: IndicatorLabels?) {
         if let known = FieldCatalog.field(named: field) {
+            let kinds: [String]
             switch known.storage {
-            case .column(let column): return ("f." + quoteIdentifier(column), "", [])
-            case .indicator(let kind):
-                return ("iv.value", indicatorJoin(kinds: 1), [kind.databaseValue])
-            case .anyIOC:
-                let kinds = FieldCatalog.iocKinds
-                return ("k.kind || ':' || iv.value", indicatorJoin(kinds: kinds.count) + " LEFT JOIN indicator_kinds k ON k.kind_id = vi.kind_id",
-                        kinds.map(\.databaseValue))
+            case .column(let column): return ("f." + quoteIdentifier(column), "", [], nil)
+            case .indicator(let kind): kinds = [kind]
+            case .anyIOC: kinds = FieldCatalog.iocKinds
             }
+            // The version's range of version_indicators by kind: one row per value, or one row
+            // of NULLs when it has none of the kinds.
+            let join = "LEFT JOIN version_indicators vi ON vi.version_id = f.version_id AND \(FilterCompiler.kindCondition(kindColumn(kinds: kinds.count), kinds: kinds.count))"
+            let label = kinds.count == 1 ? "iv.value" : "k.kind || ':' || iv.value"
+            let labels = IndicatorLabels(sql: """
+                SELECT iv.value_id, \(label) FROM indicator_values iv JOIN indicator_kinds k ON k.kind_id = iv.kind_id
+                WHERE \(FilterCompiler.kindCondition("iv.kind_id", kinds: kinds.count))
+                """, bindings: kinds.map(\.databaseValue))
+            return ("vi.value_id", join, kinds.map(\.databaseValue), labels)
         }
         let (expression, bindings) = try FindingQuery.selectExpression(for: field)
-        return (expression, "", bindings)
+        return (expression, "", bindings, nil)
     }
 
-    /// The joins that give each row `f` its version's indicator values `iv` of `count` kinds
-    /// bound by name, one row each, or one row of NULLs when it has none (migration 12): the
-    /// version's range of `version_indicators` by kind, then each value by its id.
-    static func indicatorJoin(kinds count: Int) -> String {
-        """
-        LEFT JOIN version_indicators vi ON vi.version_id = f.version_id AND \(FilterCompiler.kindCondition(kindColumn(kinds: count), kinds: count))
-        LEFT JOIN indicator_values iv ON iv.value_id = vi.value_id
-        """
+    /// The query that names the indicator values of a grouping: `value_id`, label.
+    struct IndicatorLabels {
+        var sql: String
+        var bindings: [DatabaseValue]
+
+        /// The labels by value id, of the values `wanted` accepts.
+        func fetch(_ db: Database, wanted: (Int64) -> Bool = { _ in true }) throws -> [Int64: String] {
+            var labels: [Int64: String] = [:]
+            try RawStatement(db, sql).forEachRow(arguments: StatementArguments(bindings)) { row in
+                let id = row.int64OrZero(0)
+                if wanted(id) { labels[id] = row.text(1) }
+            }
+            return labels
+        }
     }
 
     /// `vi.kind_id` as a condition on `count` kinds should read it: one kind is part of the
@@ -144,8 +159,25 @@ public enum Reports {
                 FROM latest_findings f \(group.join)
                 WHERE (\(c.sql))\(samplesClause)
                 """
+            let statement = try RawStatement(db, sql)
+            let arguments = StatementArguments(group.bindings + c.bindings)
+            if let labels = group.labels {
+                // By value id (NULL: findings without any value of the kinds), then named.
+                var groups: [Int64: GroupRow] = [:]
+                var none = GroupRow(value: nil, findings: 0, versions: 0, occurrences: 0)
+                try statement.forEachRow(arguments: arguments) { row in
+                    if let id = row.int64(0) {
+                        groups[id, default: GroupRow(value: nil, findings: 0, versions: 0, occurrences: 0)]
+                            .add(versions: row.int64OrZero(2), occurrences: row.int64OrZero(3))
+                    } else {
+                        none.add(versions: row.int64OrZero(2), occurrences: row.int64OrZero(3))
+                    }
+                }
+                for (id, name) in try labels.fetch(db, wanted: { groups[$0] != nil }) { groups[id]?.value = name }
+                return Array(groups.values) + (none.findings > 0 ? [none] : [])
+            }
             var groups: [DatabaseValue: GroupRow] = [:]
-            try RawStatement(db, sql).forEachRow(arguments: StatementArguments(group.bindings + c.bindings)) { row in
+            try statement.forEachRow(arguments: arguments) { row in
                 if countsSamplesInPass && row.int64OrZero(1) == 1 {
                     samplesInPass += 1
                     return
@@ -158,20 +190,7 @@ public enum Reports {
         }
         let samples = countsSamplesInPass ? samplesInPass
             : c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", on: archive) : 0
-        var sorted = rows.sorted { a, b in
-            let ka = a.measure(measure), kb = b.measure(measure)
-            if ka != kb { return ka > kb }
-            return (a.value ?? "\u{10FFFF}") < (b.value ?? "\u{10FFFF}")
-        }
-        if let top, top >= 0, sorted.count > top {
-            var other = GroupRow(value: "(other)", findings: 0, versions: 0, occurrences: 0)
-            for row in sorted[top...] {
-                other.findings += row.findings
-                other.versions += row.versions
-                other.occurrences += row.occurrences
-            }
-            sorted = Array(sorted[..<top]) + [other]
-        }
+        let sorted = ordered(rows, by: measure, top: top)
         let set = RowSet(columns: [field] + Measure.allCases.map(\.rawValue), rows: sorted.map { row -> [Cell] in
             [.text(row.value ?? "(none)"), .int(row.findings), .int(row.versions), .int(row.occurrences)]
         })
@@ -179,6 +198,47 @@ public enum Reports {
         var head = header("findings by \(field) (latest versions; measure: \(measure.rawValue))", scope: scope, summary: c.summary, samples: samples)
         if isIndicator { head.append("a finding with several \(field) values counts once under each") }
         return ReportOutput(header: head, rows: set, samplesLeftOut: samples, barColumn: measure.rawValue, stackColumn: nil)
+    }
+
+    /// The groups in report order, largest `measure` first, then by value ("(none)" last
+    /// among equals); beyond `top`, the rest summed into one "(other)" row.
+    static func ordered(_ rows: [GroupRow], by measure: Measure, top: Int?) -> [GroupRow] {
+        func precedes(_ a: GroupRow, _ b: GroupRow) -> Bool {
+            let ka = a.measure(measure), kb = b.measure(measure)
+            if ka != kb { return ka > kb }
+            return (a.value ?? "\u{10FFFF}") < (b.value ?? "\u{10FFFF}")
+        }
+        guard let top, top >= 0, rows.count > top else { return rows.sorted(by: precedes) }
+        var first: [GroupRow]
+        if top <= 1000 {
+            // Only the first `top` are ordered, picked in one pass: sorting a quarter of a
+            // million indicator values by name took longer than counting them.
+            first = []
+            for row in rows where first.count < top || (top > 0 && precedes(row, first[first.count - 1])) {
+                var low = 0, high = first.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if precedes(first[middle], row) { low = middle + 1 } else { high = middle }
+                }
+                first.insert(row, at: low)
+                if first.count > top { first.removeLast() }
+            }
+        } else {
+            first = Array(rows.sorted(by: precedes)[..<top])
+        }
+        // The rest, summed.
+        var other = GroupRow(value: "(other)", findings: 0, versions: 0, occurrences: 0)
+        for row in rows {
+            other.findings += row.findings
+            other.versions += row.versions
+            other.occurrences += row.occurrences
+        }
+        for row in first {
+            other.findings -= row.findings
+            other.versions -= row.versions
+            other.occurrences -= row.occurrences
+        }
+        return first + [other]
     }
 
     struct GroupRow {

@@ -158,18 +158,29 @@ extension Reports {
                     """
                 let arguments = (group?.bindings ?? []) + c.bindings + scanRangeArguments
                 var finder = BucketFinder(boundaries: boundaries)
-                var tallies = [[String: TimelineTally]](repeating: [:], count: counts.count)
+                // By the group's value as shown, or by an indicator's value id, named at the end.
+                let byValueID = group?.labels != nil
+                var tallies = [[DatabaseValue: TimelineTally]](repeating: [:], count: counts.count)
                 try RawStatement(db, sql).forEachRow(arguments: StatementArguments(arguments)) { row in
                     guard let index = row.withTextBytes(0, { $0.flatMap { finder.bucket(of: $0) } }) else { return }
                     if countsSamplesInPass && row.int64OrZero(2) == 1 {
                         samples += 1
                         return
                     }
-                    let key = group == nil ? "" : displayText(row.databaseValue(4)) ?? "(none)"
+                    let key = group == nil ? DatabaseValue.null
+                        : byValueID ? row.databaseValue(4) : (displayText(row.databaseValue(4)) ?? "(none)").databaseValue
                     tallies[index][key, default: TimelineTally()].add(finding: row.int64OrZero(1), occurrences: row.int64OrZero(3))
                 }
+                var labels: [Int64: String] = [:]
+                if let query = group?.labels {
+                    let seen = Set(tallies.flatMap(\.keys).compactMap { Int64.fromDatabaseValue($0) })
+                    labels = try query.fetch(db, wanted: seen.contains)
+                }
                 for (index, bucket) in tallies.enumerated() {
-                    for (key, tally) in bucket { counts[index][key] = (Int64(tally.findings.count), tally.versions, tally.occurrences) }
+                    for (value, tally) in bucket {
+                        let key = group == nil ? "" : byValueID ? Int64.fromDatabaseValue(value).flatMap { labels[$0] } ?? "(none)" : String.fromDatabaseValue(value)!
+                        counts[index][key] = (Int64(tally.findings.count), tally.versions, tally.occurrences)
+                    }
                 }
             }
             guard c.excludeSamples && !countsSamplesInPass else { return samples }

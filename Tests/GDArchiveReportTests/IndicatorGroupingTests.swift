@@ -117,3 +117,38 @@ import Testing
         }
     }
 }
+
+/// `report by`'s order and `--top`, picked in one pass for small tops, against a full sort.
+@Suite struct ReportOrderTests {
+    @Test func theFirstGroupsAndTheRestAreThoseOfAFullSort() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [0, 1, 7, 300, 2_500] {
+            // Few distinct measures, so most groups tie and are ordered by value (distinct, as
+            // groups are); one without.
+            var rows = (0..<count).map { i in
+                Reports.GroupRow(value: i == 3 ? nil : "v\(i)",
+                                 findings: Int64.random(in: 1...4, using: &generator), versions: Int64.random(in: 1...9, using: &generator),
+                                 occurrences: Int64.random(in: 0...50, using: &generator))
+            }
+            rows.shuffle(using: &generator)
+            for measure in Measure.allCases {
+                let full = Reports.ordered(rows, by: measure, top: nil)
+                #expect(zip(full, full.dropFirst()).allSatisfy { $0.measure(measure) >= $1.measure(measure) })
+                for top in [0, 1, 5, 1_000, 1_001, count - 1, count, count + 3] where top >= 0 {
+                    let got = Reports.ordered(rows, by: measure, top: top)
+                    guard count > top else {
+                        #expect(got.map(\.value) == full.map(\.value))
+                        continue
+                    }
+                    #expect(got.dropLast().map(\.value) == full.prefix(top).map(\.value), "count \(count), top \(top)")
+                    #expect(got.dropLast().map { $0.measure(measure) } == full.prefix(top).map { $0.measure(measure) })
+                    let rest = full.dropFirst(top)
+                    #expect(got.last?.value == "(other)")
+                    #expect(got.last?.findings == rest.reduce(0) { $0 + $1.findings })
+                    #expect(got.last?.versions == rest.reduce(0) { $0 + $1.versions })
+                    #expect(got.last?.occurrences == rest.reduce(0) { $0 + $1.occurrences })
+                }
+            }
+        }
+    }
+}
