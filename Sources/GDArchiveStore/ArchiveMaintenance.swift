@@ -112,6 +112,7 @@ extension Archive {
             // damaged frame is reported and the check goes on.
             var badBodies = 0
             let codec = BodyCodec()
+            try codec.loadDictionaries(db)
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT v.version_id, v.hash, d.data, d.base_version_id, d.version_id IS NOT NULL AS stored,
                        base.data AS base_data, base.base_version_id AS base_of_base

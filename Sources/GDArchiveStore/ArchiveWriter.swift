@@ -60,6 +60,7 @@ public struct ArchiveWriter {
         self.runID = runID
         self.bodies = bodies
         self.statements = try statements ?? WriteStatements(db)
+        try bodies.loadDictionaries(db)
     }
 
     /// Records the start of an import run (committed at once) and returns its id.
@@ -202,7 +203,24 @@ public struct ArchiveWriter {
         }
         let data = try bodies.compress(text, base: baseText)
         try statements.insertBlob.run { $0.bind(1, version); $0.bind(2, baseID); $0.bind(3, blob: data) }
-        if baseID == nil { bodies.remember(version, text) }
+        if baseID == nil {
+            bodies.remember(version, text)
+            if let dictionary = bodies.trainingSample(text) { try storeDictionary(dictionary) }
+        }
+    }
+
+    /// Keeps a dictionary trained on the first bases (migration 13) and compresses the next
+    /// bases with it. The ones it was trained on stay as they are.
+    private func storeDictionary(_ dictionary: Data) throws {
+        let id = try bodies.addDictionary(dictionary)
+        if let stored = try Data.fetchOne(db, sql: "SELECT data FROM body_dictionaries WHERE dictionary_id = ?", arguments: [Int64(id)]) {
+            // The same id for another dictionary (ids are random): keep compressing without.
+            if stored == dictionary { try bodies.useDictionary(id) }
+            return
+        }
+        try db.execute(sql: "INSERT INTO body_dictionaries (dictionary_id, data, trained_at, samples) VALUES (?, ?, ?, ?)",
+                       arguments: [Int64(id), dictionary, Timestamp.now(), bodies.trainingSamples])
+        try bodies.useDictionary(id)
     }
 
     /// A version that arrived out of order changes what its successor added.

@@ -28,4 +28,28 @@ import Testing
         #expect(bodies(viaShell).count == 21)
         #expect(bodies(viaShell) == bodies(viaTool))
     }
+
+    @Test func theExtensionReadsBasesCompressedWithTheArchivesDictionary() throws {
+        guard let shell = Self.shell else {
+            print("skipped: the sqlite3 shell is not installed (apt-get install sqlite3)")
+            return
+        }
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        // 1,200 findings: the first 1,000 bases train the dictionary, the last 200 use it.
+        let tree = URL(fileURLWithPath: tmp.path("tree"))
+        try FindingGenerator(seed: 5).writeExportTree(at: tree, files: 4, findingsPerFile: 300)
+        _ = try runGDArchive(["--db", db, "import", tree.path])
+        #expect(try runGDArchive(["--db", db, "sql", "SELECT count(*) AS n FROM body_dictionaries", "--format", "csv"]).stdout.contains("\n1"))
+        #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+        let query = "SELECT version_id, body FROM finding_versions ORDER BY version_id"
+        let with = try runProgram(shell, ["-json", db, ".load \(Self.library.deletingPathExtension().path)", query])
+        #expect(with.status == 0, "\(with.stderr)")
+        let viaShell = try JSONSerialization.jsonObject(with: Data(with.stdout.utf8)) as? [[String: Any]]
+        let viaTool = try JSONSerialization.jsonObject(with: Data(runGDArchive(["--db", db, "sql", query, "--format", "json"]).stdout.utf8)) as? [[String: Any]]
+        let bodies = { (rows: [[String: Any]]?) in (rows ?? []).map { $0["body"] as? String ?? "" } }
+        #expect(bodies(viaShell).count == 1_200)
+        #expect(bodies(viaShell) == bodies(viaTool))
+        #expect(Set(bodies(viaShell)).count == 1_200 && !bodies(viaShell).contains(""))
+    }
 }

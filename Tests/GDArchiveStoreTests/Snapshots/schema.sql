@@ -41,6 +41,13 @@ SELECT d.version_id,
        gdarchive_body(d.data, (SELECT x.data FROM version_blobs x WHERE x.version_id = d.base_version_id)) AS body
 FROM version_blobs d;
 
+CREATE TABLE body_dictionaries (
+    dictionary_id INTEGER PRIMARY KEY,    -- the zstd dictionary id, as written in each frame
+    data          BLOB    NOT NULL,       -- the dictionary (ZDICT format)
+    trained_at    TEXT    NOT NULL,
+    samples       INTEGER NOT NULL        -- how many bases it was trained on
+);
+
 CREATE TABLE derived_state (
     name    TEXT    PRIMARY KEY,
     version INTEGER NOT NULL
