@@ -210,17 +210,24 @@ public struct ArchiveWriter {
     }
 
     /// Keeps a dictionary trained on the first bases (migration 13) and compresses the next
-    /// bases with it. The ones it was trained on stay as they are.
+    /// bases with it. The ones it was trained on stay as they are (`gdarchive compact`
+    /// recompresses them).
     private func storeDictionary(_ dictionary: Data) throws {
-        let id = try bodies.addDictionary(dictionary)
+        try Self.storeDictionary(dictionary, in: db, codec: bodies)
+    }
+
+    /// Stores a dictionary `codec` trained in `body_dictionaries` and makes it the one new
+    /// bases are compressed with.
+    static func storeDictionary(_ dictionary: Data, in db: Database, codec: BodyCodec) throws {
+        let id = try codec.addDictionary(dictionary)
         if let stored = try Data.fetchOne(db, sql: "SELECT data FROM body_dictionaries WHERE dictionary_id = ?", arguments: [Int64(id)]) {
             // The same id for another dictionary (ids are random): keep compressing without.
-            if stored == dictionary { try bodies.useDictionary(id) }
+            if stored == dictionary { try codec.useDictionary(id) }
             return
         }
         try db.execute(sql: "INSERT INTO body_dictionaries (dictionary_id, data, trained_at, samples) VALUES (?, ?, ?, ?)",
-                       arguments: [Int64(id), dictionary, Timestamp.now(), bodies.trainingSamples])
-        try bodies.useDictionary(id)
+                       arguments: [Int64(id), dictionary, Timestamp.now(), codec.trainingSamples])
+        try codec.useDictionary(id)
     }
 
     /// A version that arrived out of order changes what its successor added.

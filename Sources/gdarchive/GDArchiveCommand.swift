@@ -17,7 +17,7 @@ struct GDArchiveCommand: ParsableCommand {
             failure.
             """,
         version: "0.1.0",
-        subcommands: [Import.self, Pull.self, Query.self, Show.self, Report.self, Fields.self, SQL.self, Status.self, Check.self, Prune.self, Backup.self]
+        subcommands: [Import.self, Pull.self, Query.self, Show.self, Report.self, Fields.self, SQL.self, Status.self, Check.self, Prune.self, Compact.self, Backup.self]
     )
 
     @OptionGroup var globals: GlobalOptions

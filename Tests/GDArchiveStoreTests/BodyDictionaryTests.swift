@@ -117,3 +117,49 @@ import Testing
         #expect(try archive.check().problems == [])
     }
 }
+
+/// `gdarchive compact`: bases stored without the dictionary are recompressed with it.
+@Suite struct CompactTests {
+    @Test func compactTrainsOnStoredBasesAndRecompressesThemWithoutChangingABody() throws {
+        let tmp = try TemporaryDirectory()
+        let archive = try Archive.open(path: tmp.path("a.sqlite"))
+        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+        // As an archive made before migration 13: no dictionary, every base alone.
+        let stored = try archive.database.write { try BodyDictionaryTests.store(0..<300, in: $0, run: run, bodies: BodyCodec(trainingSamples: 0)) }
+        let bodies = { try archive.database.read { try String.fetchAll($0, sql: "SELECT body FROM version_bodies ORDER BY version_id") } }
+        let baseFrames = {
+            try archive.database.read { try Data.fetchAll($0, sql: "SELECT data FROM version_blobs WHERE base_version_id IS NULL ORDER BY version_id") }
+        }
+        #expect(try bodies() == stored)
+        #expect(try baseFrames().allSatisfy { BodyCodec.dictionary(of: $0) == nil })
+        let sizeBefore = try baseFrames().reduce(0) { $0 + $1.count }
+
+        let report = try archive.compact(trainingSamples: 200)
+        #expect(report.trained && report.hasDictionary)
+        #expect(report.recompressed == 300)
+        #expect(report.bytesAfter < report.bytesBefore)
+        let frames = try baseFrames()
+        #expect(frames.count == 300 && frames.allSatisfy { BodyCodec.dictionary(of: $0) != nil })
+        #expect(frames.reduce(0) { $0 + $1.count } * 2 < sizeBefore)
+        #expect(try bodies() == stored)
+        #expect(try archive.check().problems == [])
+
+        // Again: nothing left to do.
+        let again = try archive.compact(trainingSamples: 200)
+        #expect(!again.trained && again.hasDictionary && again.recompressed == 0)
+        // And the writer goes on with the dictionary compact trained.
+        let more = try archive.database.write { try BodyDictionaryTests.store(300..<320, in: $0, run: run, bodies: BodyCodec(trainingSamples: 0)) }
+        #expect(try bodies() == stored + more)
+        #expect(try baseFrames().allSatisfy { BodyCodec.dictionary(of: $0) != nil })
+    }
+
+    @Test func withTooFewBasesCompactTrainsNothingAndChangesNoBody() throws {
+        let tmp = try TemporaryDirectory()
+        let archive = try Archive.open(path: tmp.path("a.sqlite"))
+        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+        let stored = try archive.database.write { try BodyDictionaryTests.store(0..<50, in: $0, run: run, bodies: BodyCodec(trainingSamples: 0)) }
+        let report = try archive.compact(trainingSamples: 200)
+        #expect(!report.trained && !report.hasDictionary && report.recompressed == 0)
+        #expect(try archive.database.read { try String.fetchAll($0, sql: "SELECT body FROM version_bodies ORDER BY version_id") } == stored)
+    }
+}

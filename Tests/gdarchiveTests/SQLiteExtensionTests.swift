@@ -51,5 +51,14 @@ import Testing
         #expect(bodies(viaShell).count == 1_200)
         #expect(bodies(viaShell) == bodies(viaTool))
         #expect(Set(bodies(viaShell)).count == 1_200 && !bodies(viaShell).contains(""))
+
+        // compact recompresses the 1,000 the dictionary was trained on; every body stays the same.
+        let compact = try runGDArchive(["--db", db, "compact"])
+        #expect(compact.status == 0)
+        #expect(compact.stdout.hasPrefix("compact: recompressed 1,000 first versions; archive "), "\(compact.stdout)")
+        #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+        let after = try JSONSerialization.jsonObject(with: Data(runGDArchive(["--db", db, "sql", query, "--format", "json"]).stdout.utf8)) as? [[String: Any]]
+        #expect(bodies(after) == bodies(viaTool))
+        #expect(try runGDArchive(["--db", db, "compact"]).stdout.hasPrefix("compact: recompressed 0 first versions;"))
     }
 }

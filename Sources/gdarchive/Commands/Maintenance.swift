@@ -85,6 +85,42 @@ extension GDArchiveCommand {
         }
     }
 
+    struct Compact: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompress the first versions stored without the archive's dictionary, and return the space.",
+            discussion: """
+                Archives made before gdarchive trained a dictionary for first versions (and the \
+                1,000 it was trained on) keep them compressed alone; compact trains one on the stored \
+                ones if the archive has none, recompresses them with it, checks each against its \
+                body, then runs VACUUM. Safe to interrupt and run again.
+                """)
+
+        @OptionGroup var globals: GlobalOptions
+
+        @Option(help: ArgumentHelp("If an import holds the archive, wait up to this many seconds, then exit 75.", valueName: "seconds"))
+        var wait: Double = 0
+
+        func run() throws {
+            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let lock = try Terminal.lock(archive, wait: wait, purpose: "compact")
+            defer { lock.release() }
+            do {
+                let report = try archive.compact()
+                var parts: [String] = []
+                if report.trained { parts.append("trained a dictionary on the stored first versions") }
+                if report.hasDictionary {
+                    parts.append("recompressed \(RowRenderer.groupThousands(Int64(report.recompressed))) first version\(report.recompressed == 1 ? "" : "s")")
+                } else {
+                    parts.append("no dictionary yet (one is trained once the archive has 1,000 first versions)")
+                }
+                parts.append("archive \(RowRenderer.groupThousands(report.bytesBefore)) → \(RowRenderer.groupThousands(report.bytesAfter)) bytes")
+                Terminal.out("compact: " + parts.joined(separator: "; ") + "\n")
+            } catch {
+                throw Terminal.fail(error)
+            }
+        }
+    }
+
     struct Backup: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a consistent copy of the archive, safely while imports and queries run.",
