@@ -57,6 +57,15 @@ import Testing
         var description: String { "\(findings)/\(versions)/\(occurrences)" }
     }
 
+    /// The reference counts: rows `g`, `findings`, `versions`, `occurrences` of `sql`.
+    static func reference(_ sql: String, in archive: Archive) throws -> [String: Counts] {
+        var counts: [String: Counts] = [:]
+        for row in try archive.database.read({ try Row.fetchAll($0, sql: sql) }) {
+            counts[row["g"]] = Counts(findings: row["findings"], versions: row["versions"], occurrences: Int64(row["occurrences"] as Double))
+        }
+        return counts
+    }
+
     @Test(arguments: ["remote_ip", "domain", "local_port", "ioc"])
     func reportByCountsLikeGroupByOverTheView(field: String) throws {
         let tmp = try TemporaryDirectory()
@@ -67,17 +76,11 @@ import Testing
             for (label, (findings, (versions, occurrences))) in zip(texts(report.rows, field), zip(ints(report.rows, "findings"), zip(ints(report.rows, "versions"), ints(report.rows, "occurrences")))) {
                 got[label] = Counts(findings: findings, versions: versions, occurrences: occurrences)
             }
-            let expected = try archive.database.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT coalesce(i.label, '(none)') AS g, count(*) AS findings, sum(f.version_count) AS versions, total(f.count) AS occurrences
-                    FROM latest_findings f LEFT JOIN (\(Self.labels(field))) i ON i.version_id = f.version_id
-                    WHERE f.sample = 0 GROUP BY g
-                    """)
-            }
-            var reference: [String: Counts] = [:]
-            for row in expected {
-                reference[row["g"]] = Counts(findings: row["findings"], versions: row["versions"], occurrences: Int64(row["occurrences"] as Double))
-            }
+            let reference = try Self.reference("""
+                SELECT coalesce(i.label, '(none)') AS g, count(*) AS findings, sum(f.version_count) AS versions, total(f.count) AS occurrences
+                FROM latest_findings f LEFT JOIN (\(Self.labels(field))) i ON i.version_id = f.version_id
+                WHERE f.sample = 0 GROUP BY g
+                """, in: archive)
             #expect(got == reference, "archive \(number)")
             #expect(got.count > 1)
             // Largest first.
@@ -100,18 +103,12 @@ import Testing
             for i in days.indices where versions[i] > 0 {
                 got["\(days[i].prefix(10)) \(labels[i])"] = Counts(findings: findings[i], versions: versions[i], occurrences: occurrences[i])
             }
-            let expected = try archive.database.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT substr(f.updated_at, 1, 10) || ' ' || coalesce(i.label, '(none)') AS g, count(DISTINCT f.finding_key) AS findings,
-                           count(*) AS versions, total(f.occurrences) AS occurrences
-                    FROM finding_versions f LEFT JOIN (\(Self.labels(field))) i ON i.version_id = f.version_id
-                    WHERE f.sample = 0 GROUP BY g
-                    """)
-            }
-            var reference: [String: Counts] = [:]
-            for row in expected {
-                reference[row["g"]] = Counts(findings: row["findings"], versions: row["versions"], occurrences: Int64(row["occurrences"] as Double))
-            }
+            let reference = try Self.reference("""
+                SELECT substr(f.updated_at, 1, 10) || ' ' || coalesce(i.label, '(none)') AS g, count(DISTINCT f.finding_key) AS findings,
+                       count(*) AS versions, total(f.occurrences) AS occurrences
+                FROM finding_versions f LEFT JOIN (\(Self.labels(field))) i ON i.version_id = f.version_id
+                WHERE f.sample = 0 GROUP BY g
+                """, in: archive)
             #expect(got == reference, "archive \(number)")
             #expect(report.samplesLeftOut > 0)
         }

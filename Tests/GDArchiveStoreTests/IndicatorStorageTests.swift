@@ -15,10 +15,21 @@ import Testing
         return record
     }
 
-    @Test func eachValueIsStoredOnceAndEveryVersionLinksToIt() throws {
-        let tmp = try TemporaryDirectory()
+    /// A new archive in `tmp` holding `records`, stored in one transaction in this order.
+    static func archive(in tmp: TemporaryDirectory, storing records: [VersionRecord]) throws -> Archive {
         let archive = try Archive.open(path: tmp.path("a.sqlite"))
         let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+        try archive.database.write { db in
+            let writer = try ArchiveWriter(db: db, runID: run)
+            let file = try writer.sourceFile(path: "/x")
+            for (line, record) in records.enumerated() {
+                _ = try writer.store(record, file: file, line: line + 1, recordIndex: 0)
+            }
+        }
+        return archive
+    }
+
+    @Test func eachValueIsStoredOnceAndEveryVersionLinksToIt() throws {
         let ip = Indicator(kind: "remote_ip", value: "198.51.100.7")
         // The same text under another kind is another value.
         let sameTextOtherKind = Indicator(kind: "local_ip", value: "198.51.100.7")
@@ -28,13 +39,8 @@ import Testing
             Self.record(2, finding: "a", indicators: [ip, domain]),
             Self.record(3, finding: "b", indicators: [sameTextOtherKind, ip]),
         ]
-        try archive.database.write { db in
-            let writer = try ArchiveWriter(db: db, runID: run)
-            let file = try writer.sourceFile(path: "/x")
-            for (line, record) in records.enumerated() {
-                _ = try writer.store(record, file: file, line: line + 1, recordIndex: 0)
-            }
-        }
+        let tmp = try TemporaryDirectory()
+        let archive = try Self.archive(in: tmp, storing: records)
         let (values, links, view) = try archive.database.read { db in
             (try String.fetchAll(db, sql: "SELECT k.kind || ':' || v.value FROM indicator_values v JOIN indicator_kinds k USING (kind_id) ORDER BY 1"),
              try Int.fetchOne(db, sql: "SELECT count(*) FROM version_indicators")!,
@@ -49,13 +55,7 @@ import Testing
 
     @Test func checkFindsALinkWhoseKindIsNotItsValues() throws {
         let tmp = try TemporaryDirectory()
-        let archive = try Archive.open(path: tmp.path("a.sqlite"))
-        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
-        try archive.database.write { db in
-            let writer = try ArchiveWriter(db: db, runID: run)
-            let file = try writer.sourceFile(path: "/x")
-            _ = try writer.store(Self.record(1, finding: "a", indicators: [Indicator(kind: "domain", value: "x.example")]), file: file, line: 1, recordIndex: 0)
-        }
+        let archive = try Self.archive(in: tmp, storing: [Self.record(1, finding: "a", indicators: [Indicator(kind: "domain", value: "x.example")])])
         #expect(try archive.check().problems == [])
         // The kind repeated in the link (for the index by version and kind) must be its value's.
         try archive.database.write { db in
@@ -67,17 +67,14 @@ import Testing
     }
 
     @Test func aKindTheArchiveDoesNotKnowYetIsAdded() throws {
-        let tmp = try TemporaryDirectory()
-        let archive = try Archive.open(path: tmp.path("a.sqlite"))
-        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
-        let kinds = try archive.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM indicator_kinds")! }
         let new = Indicator(kind: "future_kind", value: "x")
-        try archive.database.write { db in
-            let writer = try ArchiveWriter(db: db, runID: run)
-            let file = try writer.sourceFile(path: "/x")
-            _ = try writer.store(Self.record(1, finding: "a", indicators: [new]), file: file, line: 1, recordIndex: 0)
-            _ = try writer.store(Self.record(2, finding: "a", indicators: [new, Indicator(kind: "domain", value: "x")]), file: file, line: 2, recordIndex: 0)
-        }
+        let tmp = try TemporaryDirectory()
+        let archive = try Self.archive(in: tmp, storing: [
+            Self.record(1, finding: "a", indicators: [new]),
+            Self.record(2, finding: "a", indicators: [new, Indicator(kind: "domain", value: "x")]),
+        ])
+        // Migration 12 lists the extractor's kinds: the new one is the only one added.
+        let kinds = try Archive.open(path: tmp.path("fresh.sqlite")).database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM indicator_kinds")! }
         let (count, rows) = try archive.database.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM indicator_kinds")!,
              try String.fetchAll(db, sql: "SELECT version_id || ' ' || kind || ':' || value FROM indicators ORDER BY version_id, kind"))
@@ -88,17 +85,13 @@ import Testing
     }
 
     @Test func pruneDeletesTheValuesNoVersionCarriesAnyMore() throws {
-        let tmp = try TemporaryDirectory()
-        let archive = try Archive.open(path: tmp.path("a.sqlite"))
-        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
         let shared = Indicator(kind: "remote_ip", value: "198.51.100.7")
         let onlyOld = Indicator(kind: "domain", value: "old.example.com")
-        try archive.database.write { db in
-            let writer = try ArchiveWriter(db: db, runID: run)
-            let file = try writer.sourceFile(path: "/x")
-            _ = try writer.store(Self.record(1, finding: "old", indicators: [shared, onlyOld]), file: file, line: 1, recordIndex: 0)
-            _ = try writer.store(Self.record(5, finding: "new", indicators: [shared]), file: file, line: 2, recordIndex: 0)
-        }
+        let tmp = try TemporaryDirectory()
+        let archive = try Self.archive(in: tmp, storing: [
+            Self.record(1, finding: "old", indicators: [shared, onlyOld]),
+            Self.record(5, finding: "new", indicators: [shared]),
+        ])
         let report = try archive.prune(before: Timestamp.parse("2025-01-03T00:00:00.000Z")!, dryRun: false)
         #expect(report.findings == 1)
         let values = try archive.database.read { db in
