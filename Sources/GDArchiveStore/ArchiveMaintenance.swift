@@ -21,6 +21,12 @@ public struct PruneReport: Sendable, Equatable {
 }
 
 /// What `gdarchive compact` did.
+///
+/// ```swift
+/// let report = try archive.compact()
+/// if report.trained { print("trained a dictionary") }
+/// print("\(report.recompressed) first versions recompressed")
+/// ```
 public struct CompactReport: Sendable, Equatable {
     /// A dictionary was trained on stored bases (the archive had none).
     public var trained: Bool
