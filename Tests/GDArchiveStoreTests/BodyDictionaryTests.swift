@@ -95,6 +95,23 @@ import Testing
         #expect(viaView == stored + more)
     }
 
+    @Test func checkSaysWhichDictionaryIsMissing() throws {
+        let tmp = try TemporaryDirectory()
+        let archive = try Archive.open(path: tmp.path("a.sqlite"))
+        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+        try archive.database.write { try Self.store(0..<120, in: $0, run: run, bodies: BodyCodec(trainingSamples: 100)) }
+        let id = try archive.database.write { db -> Int64 in
+            let id = try Int64.fetchOne(db, sql: "SELECT dictionary_id FROM body_dictionaries")!
+            try db.execute(sql: "DELETE FROM body_dictionaries")
+            return id
+        }
+        // The bases stored after the dictionary was trained, and their later versions (the
+        // first 20 named, the rest counted).
+        let problems = try archive.check().problems
+        #expect(problems.count == 21 && problems.last?.hasPrefix("… and ") == true)
+        #expect(problems.dropLast().allSatisfy { $0.contains("its body needs dictionary \(id), which the archive does not have") }, "\(problems)")
+    }
+
     @Test func aRolledBackDictionaryIsNeverUsedAfterwards() throws {
         let tmp = try TemporaryDirectory()
         let archive = try Archive.open(path: tmp.path("a.sqlite"))
