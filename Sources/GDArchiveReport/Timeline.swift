@@ -66,14 +66,14 @@ extension Reports {
     /// `report timeline`: for each bucket of the time field, the findings with a version in it,
     /// the versions, and the occurrences (count growth) those versions brought. Every bucket in
     /// range appears, empty ones with zeros. With `by`, one row per bucket and value.
-    public static func timeline(scope: ReportScope, bucket: Bucket, by: String? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+    public static func timeline(scope: ReportScope, bucket: Bucket, by: String? = nil, top: Int? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
                                 measure: Measure = .findings, on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
-        try timeline(scope: scope, bucket: bucket, by: by, timeZone: timeZone, measure: measure, on: archive, now: now, countInSQL: true)
+        try timeline(scope: scope, bucket: bucket, by: by, top: top, timeZone: timeZone, measure: measure, on: archive, now: now, countInSQL: true)
     }
 
     /// The timeline; `countInSQL` false counts a timeline without `by` in Swift, as with `by`
     /// (tests compare the two).
-    static func timeline(scope: ReportScope, bucket: Bucket, by: String?, timeZone: TimeZone, measure: Measure,
+    static func timeline(scope: ReportScope, bucket: Bucket, by: String?, top: Int? = nil, timeZone: TimeZone, measure: Measure,
                          on archive: Archive, now: Int64, countInSQL: Bool) throws -> ReportOutput {
         let c = try conditions(scope, now: now)
         let time = "f." + quoteIdentifier(scope.timeField.fieldName)
@@ -112,6 +112,8 @@ extension Reports {
         let boundaries = starts.map { Timestamp.format(epochMilliseconds: $0) }
         // Per bucket and `by` value (one "" without `by`): findings, versions, occurrences.
         var counts = [[String: (findings: Int64, versions: Int64, occurrences: Int64)]](repeating: [:], count: max(0, starts.count - 1))
+        // With `top`: the groups kept, largest first, then "(other)".
+        var rankedKeys: [String]?
         let samples: Int = try archive.database.read { db in
             guard !boundaries.isEmpty else { return 0 }
             let range = " AND \(time) >= ? AND \(time) < ?"
@@ -176,18 +178,23 @@ extension Reports {
                     let seen = Set(tallies.flatMap(\.keys).compactMap { Int64.fromDatabaseValue($0) })
                     labels = try query.fetch(db, wanted: seen.contains)
                 }
+                var named = [[String: TimelineTally]](repeating: [:], count: counts.count)
                 for (index, bucket) in tallies.enumerated() {
                     for (value, tally) in bucket {
                         let key = group == nil ? "" : byValueID ? Int64.fromDatabaseValue(value).flatMap { labels[$0] } ?? "(none)" : String.fromDatabaseValue(value)!
-                        counts[index][key] = (Int64(tally.findings.count), tally.versions, tally.occurrences)
+                        named[index][key] = tally
                     }
+                }
+                if let top, group != nil { (named, rankedKeys) = Self.keepingTop(named, top: top, measure: measure) }
+                for (index, bucket) in named.enumerated() {
+                    for (key, tally) in bucket { counts[index][key] = (Int64(tally.findings.count), tally.versions, tally.occurrences) }
                 }
             }
             guard c.excludeSamples && !countsSamplesInPass else { return samples }
             return try Int.fetchOne(db, sql: Reports.samplesSQL(view: "finding_versions", conditions: c.sql, extra: range),
                                     arguments: StatementArguments(c.bindings + rangeArguments)) ?? 0
         }
-        let keys = group == nil ? [""] : Set(counts.flatMap(\.keys)).sorted()
+        let keys = group == nil ? [""] : rankedKeys ?? Set(counts.flatMap(\.keys)).sorted()
         var rows: [[Cell]] = []
         for index in counts.indices {
             for key in keys {
@@ -202,6 +209,9 @@ extension Reports {
         var head = header("timeline by \(bucket.rawValue) of \(scope.timeField.fieldName)\(by.map { ", by \($0)" } ?? "") in \(timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier) (measure: \(measure.rawValue))",
                           scope: scope, summary: c.summary, samples: samples, noun: "version")
         if starts.isEmpty { head.append("nothing in range") }
+        if let top, let by, rankedKeys?.last == "(other)" {
+            head.append("the \(top) \(by) value\(top == 1 ? "" : "s") with the most \(measure.rawValue) over the range; the others summed into (other)")
+        }
         return ReportOutput(header: head, rows: RowSet(columns: columns, rows: rows), samplesLeftOut: samples,
                             barColumn: measure.rawValue, stackColumn: by)
     }
@@ -228,6 +238,50 @@ struct TimelineTally {
         findings.insert(finding)
         versions += 1
         self.occurrences += occurrences
+    }
+
+    /// Adds another tally: its findings (each once), versions and occurrences.
+    mutating func merge(_ other: TimelineTally) {
+        findings.formUnion(other.findings)
+        versions += other.versions
+        occurrences += other.occurrences
+    }
+
+    func measure(_ m: Measure) -> Int64 {
+        switch m {
+        case .findings: return Int64(findings.count)
+        case .versions: return versions
+        case .occurrences: return occurrences
+        }
+    }
+}
+
+extension Reports {
+    /// The `top` groups of a timeline by their total over the whole range (distinct findings,
+    /// versions or occurrences), largest first, then by name; in each bucket, the other groups
+    /// merged into one "(other)" group (a finding counted once however many of them it is in).
+    /// Returns the buckets and the groups in that order.
+    static func keepingTop(_ buckets: [[String: TimelineTally]], top: Int, measure: Measure) -> ([[String: TimelineTally]], [String]) {
+        var totals: [String: TimelineTally] = [:]
+        for bucket in buckets {
+            for (key, tally) in bucket { totals[key, default: TimelineTally()].merge(tally) }
+        }
+        let ranked = totals.sorted { a, b in
+            let ka = a.value.measure(measure), kb = b.value.measure(measure)
+            return ka != kb ? ka > kb : a.key < b.key
+        }.map(\.key)
+        guard ranked.count > top else { return (buckets, ranked) }
+        let kept = Set(ranked.prefix(top))
+        let merged = buckets.map { bucket -> [String: TimelineTally] in
+            var result: [String: TimelineTally] = [:]
+            var other = TimelineTally()
+            for (key, tally) in bucket {
+                if kept.contains(key) { result[key] = tally } else { other.merge(tally) }
+            }
+            result["(other)"] = other
+            return result
+        }
+        return (merged, Array(ranked.prefix(top)) + ["(other)"])
     }
 }
 
@@ -313,6 +367,12 @@ struct DistinctIntegers {
             }
             i = (i + 1) & mask
         }
+    }
+
+    /// Inserts every value of `other`.
+    mutating func formUnion(_ other: DistinctIntegers) {
+        if other.hasEmptyMarker { insert(Self.empty) }
+        for value in other.slots where value != Self.empty { insert(value) }
     }
 
     private mutating func grow() {

@@ -115,6 +115,51 @@ import Testing
     }
 }
 
+/// `report timeline --by … --top N`: the N groups with the most over the range, the rest merged.
+@Suite struct TimelineTopTests {
+    @Test(arguments: [("remote_ip", Measure.findings), ("ioc", .versions), ("domain", .occurrences)])
+    func theLargestGroupsStayAndTheRestIsMergedCountingEachFindingOnce(field: String, measure: Measure) throws {
+        let tmp = try TemporaryDirectory()
+        for number in 0..<3 {
+            let archive = try IndicatorGroupingTests.randomArchive(in: tmp, number: number)
+            var scope = ReportScope()
+            scope.since = "2025-01-01"
+            scope.until = "2025-02-01"
+            let full = try Reports.timeline(scope: scope, bucket: .week, by: field, measure: measure, on: archive)
+            let top = try Reports.timeline(scope: scope, bucket: .week, by: field, top: 2, measure: measure, on: archive)
+            // The two groups with the largest totals over the range (then by name), as GROUP BY ranks them.
+            let column = ["findings": "count(DISTINCT f.finding_key)", "versions": "count(*)", "occurrences": "total(f.occurrences)"][measure.rawValue]!
+            let labels = IndicatorGroupingTests.labels(field)
+            let kept = try archive.database.read { db in
+                try String.fetchAll(db, sql: """
+                    SELECT coalesce(i.label, '(none)') AS g FROM finding_versions f LEFT JOIN (\(labels)) i ON i.version_id = f.version_id
+                    WHERE f.sample = 0 GROUP BY g ORDER BY \(column) DESC, g LIMIT 2
+                    """)
+            }
+            let groups = texts(top.rows, field)
+            #expect(Array(groups.prefix(3)) == kept + ["(other)"], "archive \(number)")
+            // Each kept group's rows are those of the full timeline.
+            func rows(_ report: ReportOutput, _ group: String) -> [[Cell]] { report.rows.rows.filter { $0[1] == .text(group) } }
+            for group in kept { #expect(rows(top, group) == rows(full, group)) }
+            // (other): per week, the versions and occurrences of the other groups, and their
+            // findings each counted once.
+            let other = try IndicatorGroupingTests.reference("""
+                SELECT strftime('%Y-%m-%d', f.updated_at, '-6 days', 'weekday 1') AS g, count(DISTINCT f.finding_key) AS findings,
+                       count(*) AS versions, total(f.occurrences) AS occurrences
+                FROM finding_versions f LEFT JOIN (\(labels)) i ON i.version_id = f.version_id
+                WHERE f.sample = 0 AND coalesce(i.label, '(none)') NOT IN ('\(kept[0])', '\(kept[1])') GROUP BY g
+                """, in: archive)
+            var got: [String: IndicatorGroupingTests.Counts] = [:]
+            for row in rows(top, "(other)") {
+                guard case .text(let start) = row[0], case .int(let f) = row[2], case .int(let v) = row[3], case .int(let o) = row[4], v > 0 else { continue }
+                got[String(start.prefix(10))] = .init(findings: f, versions: v, occurrences: o)
+            }
+            #expect(got == other, "archive \(number)")
+            #expect(top.header.contains { $0.hasPrefix("the 2 \(field) values with the most \(measure.rawValue)") })
+        }
+    }
+}
+
 /// `report by`'s order and `--top`, picked in one pass for small tops, against a full sort.
 @Suite struct ReportOrderTests {
     @Test func theFirstGroupsAndTheRestAreThoseOfAFullSort() {

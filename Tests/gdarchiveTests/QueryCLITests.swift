@@ -152,4 +152,21 @@ import Testing
         #expect(newYork.contains("2024-12-30T00:00:00-05:00,1,1,3"))
         #expect(try runGDArchive(args + ["--tz", "Mars/Olympus"]).status == 64)
     }
+
+    @Test func timelineTopNeedsByAndKeepsTheLargestGroups() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("reports/hand-counted.jsonl")])
+        let args = ["--db", db, "report", "timeline", "--bucket", "month", "--format", "csv"]
+        let withoutBy = try runGDArchive(args + ["--top", "1"])
+        #expect(withoutBy.status == 64 && withoutBy.stderr.contains("give --by FIELD too"))
+        #expect(try runGDArchive(args + ["--by", "resource_type", "--top", "0"]).status == 64)
+        // Instance (a, c) has the most findings; AccessKey (b) and S3Bucket (d) are merged.
+        let top = try runGDArchive(args + ["--by", "resource_type", "--top", "1"])
+        #expect(top.status == 0)
+        #expect(top.stdout.contains("2025-01-01T00:00:00Z,Instance,1,3,6"), "\(top.stdout)")  // a: +1, +3, +2
+        #expect(top.stdout.contains("2025-01-01T00:00:00Z,(other),2,3,6"), "\(top.stdout)")  // b: +3, +1 (a reset); d: +2
+        #expect(top.stdout.contains("2025-02-01T00:00:00Z,Instance,1,1,10"), "\(top.stdout)")
+        #expect(!top.stdout.contains("AccessKey"))
+    }
 }

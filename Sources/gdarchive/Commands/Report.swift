@@ -108,9 +108,14 @@ extension GDArchiveCommand.Report {
         @Argument(help: "A filter, as for `gdarchive query`.") var filter: String?
         @Option(help: ArgumentHelp("hour, day, week or month.", valueName: "size")) var bucket: Bucket = .week
         @Option(help: ArgumentHelp("Split each bucket by this field (e.g. severity_label).", valueName: "field")) var by: String?
+        @Option(help: ArgumentHelp("With --by: keep the N largest groups over the whole range (by --measure) and sum the rest into one (other) group.", valueName: "n")) var top: Int?
         @Option(help: ArgumentHelp("The time zone buckets are computed in (e.g. Europe/Amsterdam).", valueName: "zone")) var tz: String = "UTC"
 
         func validate() throws {
+            if let top {
+                if top < 1 { throw ValidationError("--top must be 1 or more") }
+                if by == nil { throw ValidationError("--top keeps the largest groups of --by; give --by FIELD too") }
+            }
             if TimeZone(identifier: tz) == nil {
                 throw ValidationError("unknown time zone '\(tz)'; use an IANA name such as UTC, Europe/Amsterdam or America/New_York")
             }
@@ -118,7 +123,7 @@ extension GDArchiveCommand.Report {
 
         func run() throws {
             try GDArchiveCommand.Report.run(globals) { archive in
-                let report = try Reports.timeline(scope: scope.scope(filter: filter), bucket: bucket, by: by, timeZone: TimeZone(identifier: tz)!,
+                let report = try Reports.timeline(scope: scope.scope(filter: filter), bucket: bucket, by: by, top: top, timeZone: TimeZone(identifier: tz)!,
                                                   measure: measureOptions.measure, on: archive)
                 GDArchiveCommand.Report.noteSamples(report.samplesLeftOut, output.format, noun: "version")
                 return ReportRenderer.render(report, as: output.format)
