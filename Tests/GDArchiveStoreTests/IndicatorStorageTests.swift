@@ -15,20 +15,6 @@ import Testing
         return record
     }
 
-    /// A new archive in `tmp` holding `records`, stored in one transaction in this order.
-    static func archive(in tmp: TemporaryDirectory, storing records: [VersionRecord]) throws -> Archive {
-        let archive = try Archive.open(path: tmp.path("a.sqlite"))
-        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
-        try archive.database.write { db in
-            let writer = try ArchiveWriter(db: db, runID: run)
-            let file = try writer.sourceFile(path: "/x")
-            for (line, record) in records.enumerated() {
-                _ = try writer.store(record, file: file, line: line + 1, recordIndex: 0)
-            }
-        }
-        return archive
-    }
-
     @Test func eachValueIsStoredOnceAndEveryVersionLinksToIt() throws {
         let ip = Indicator(kind: "remote_ip", value: "198.51.100.7")
         // The same text under another kind is another value.
@@ -40,7 +26,7 @@ import Testing
             Self.record(3, finding: "b", indicators: [sameTextOtherKind, ip]),
         ]
         let tmp = try TemporaryDirectory()
-        let archive = try Self.archive(in: tmp, storing: records)
+        let archive = try makeArchive(in: tmp, storing: records)
         let (values, links, view) = try archive.database.read { db in
             (try String.fetchAll(db, sql: "SELECT k.kind || ':' || v.value FROM indicator_values v JOIN indicator_kinds k USING (kind_id) ORDER BY 1"),
              try Int.fetchOne(db, sql: "SELECT count(*) FROM version_indicators")!,
@@ -55,7 +41,7 @@ import Testing
 
     @Test func checkFindsALinkWhoseKindIsNotItsValues() throws {
         let tmp = try TemporaryDirectory()
-        let archive = try Self.archive(in: tmp, storing: [Self.record(1, finding: "a", indicators: [Indicator(kind: "domain", value: "x.example")])])
+        let archive = try makeArchive(in: tmp, storing: [Self.record(1, finding: "a", indicators: [Indicator(kind: "domain", value: "x.example")])])
         #expect(try archive.check().problems == [])
         // The kind repeated in the link (for the index by version and kind) must be its value's.
         try archive.database.write { db in
@@ -69,7 +55,7 @@ import Testing
     @Test func aKindTheArchiveDoesNotKnowYetIsAdded() throws {
         let new = Indicator(kind: "future_kind", value: "x")
         let tmp = try TemporaryDirectory()
-        let archive = try Self.archive(in: tmp, storing: [
+        let archive = try makeArchive(in: tmp, storing: [
             Self.record(1, finding: "a", indicators: [new]),
             Self.record(2, finding: "a", indicators: [new, Indicator(kind: "domain", value: "x")]),
         ])
@@ -88,7 +74,7 @@ import Testing
         let shared = Indicator(kind: "remote_ip", value: "198.51.100.7")
         let onlyOld = Indicator(kind: "domain", value: "old.example.com")
         let tmp = try TemporaryDirectory()
-        let archive = try Self.archive(in: tmp, storing: [
+        let archive = try makeArchive(in: tmp, storing: [
             Self.record(1, finding: "old", indicators: [shared, onlyOld]),
             Self.record(5, finding: "new", indicators: [shared]),
         ])

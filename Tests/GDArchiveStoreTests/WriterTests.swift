@@ -71,20 +71,14 @@ import Testing
         for round in 0..<25 {
             let order = round == 0 ? Array(versions.indices) : versions.indices.shuffled(using: &generator)
             let tmp = try TemporaryDirectory()
-            let archive = try Archive.open(path: tmp.path("a.sqlite"))
-            let run = try ArchiveWriter.beginRun(in: archive, command: "test")
-            try archive.database.write { db in
-                let writer = try ArchiveWriter(db: db, runID: run)
-                let file = try writer.sourceFile(path: "/x")
-                for (line, index) in order.enumerated() {
-                    let (id, updated, count) = versions[index]
-                    // Distinct bodies: the index makes each version its own.
-                    var record = VersionRecord(id: id, accountId: "1", region: "r", body: #"{"accountId":"1","id":"\#(id)","n":\#(index),"region":"r"}"#)
-                    record.updatedAt = updated
-                    record.count = count
-                    _ = try writer.store(record, file: file, line: line + 1, recordIndex: 0)
-                }
-            }
+            let archive = try makeArchive(in: tmp, storing: order.map { index in
+                let (id, updated, count) = versions[index]
+                // Distinct bodies: the index makes each version its own.
+                var record = VersionRecord(id: id, accountId: "1", region: "r", body: #"{"accountId":"1","id":"\#(id)","n":\#(index),"region":"r"}"#)
+                record.updatedAt = updated
+                record.count = count
+                return record
+            })
             let (stored, expected) = try archive.database.read { db in
                 (try Row.fetchAll(db, sql: "SELECT version_id, occurrences AS o FROM versions ORDER BY version_id").map { $0["o"] as Int64? },
                  try Row.fetchAll(db, sql: Self.windowSQL).map { $0["o"] as Int64? })
@@ -151,15 +145,7 @@ import Testing
         for round in 0..<12 {
             let order = round == 0 ? Array(versions.indices) : versions.indices.shuffled(using: &generator)
             let tmp = try TemporaryDirectory()
-            let archive = try Archive.open(path: tmp.path("a.sqlite"))
-            let run = try ArchiveWriter.beginRun(in: archive, command: "test")
-            try archive.database.write { db in
-                let writer = try ArchiveWriter(db: db, runID: run)
-                let file = try writer.sourceFile(path: "/x")
-                for (line, index) in order.enumerated() {
-                    _ = try writer.store(Self.record(index, updatedAt: versions[index].0, count: versions[index].1), file: file, line: line + 1, recordIndex: 0)
-                }
-            }
+            let archive = try makeArchive(in: tmp, storing: order.map { Self.record($0, updatedAt: versions[$0].0, count: versions[$0].1) })
             // The latest: greatest updated_at, then count, then the later import (of the two
             // full ties, 2 and 5, the one that arrived last).
             let tied = [2, 5].max { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }!
@@ -289,6 +275,21 @@ import Testing
         #expect(rows.map { $0["detector_id"] as String? } == ["d", "d"])
         #expect(rows.map { $0["is_latest"] as Bool } == [false, true])
     }
+}
+
+/// A new archive in `tmp` holding `records`, stored in this order in one transaction, from
+/// lines 1, 2, … of one file.
+func makeArchive(in tmp: TemporaryDirectory, storing records: [VersionRecord]) throws -> Archive {
+    let archive = try Archive.open(path: tmp.path("a.sqlite"))
+    let run = try ArchiveWriter.beginRun(in: archive, command: "test")
+    try archive.database.write { db in
+        let writer = try ArchiveWriter(db: db, runID: run)
+        let file = try writer.sourceFile(path: "/x")
+        for (line, record) in records.enumerated() {
+            _ = try writer.store(record, file: file, line: line + 1, recordIndex: 0)
+        }
+    }
+    return archive
 }
 
 /// An archive as an older gdarchive left it: the first `migrations` migrations, one import
