@@ -158,7 +158,7 @@ static char *inflate_frame(sqlite3 *db, gdarchive_codec *codec, const void *src,
     if (n == -2) {
         if (load_dictionary(db, codec, gdarchive_codec_frame_dictionary(src, size)) != 0) {
             sqlite3_free(out);
-            *error = "gdarchive_body: the stored data needs a dictionary the archive does not have (body_dictionaries)";
+            *error = "gdarchive_body: the stored data needs a dictionary the archive does not have (body_dictionaries); run gdarchive check to list the versions, and restore the archive from a backup";
             return NULL;
         }
         n = gdarchive_codec_decompress(codec, src, size, prefix, prefixSize, out, (size_t)expected);

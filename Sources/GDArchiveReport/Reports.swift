@@ -200,13 +200,16 @@ public enum Reports {
         return ReportOutput(header: head, rows: set, samplesLeftOut: samples, barColumn: measure.rawValue, stackColumn: nil)
     }
 
+    /// Report order: the larger measure first, then by value (nil, "(none)", last).
+    static func ranks(_ a: Int64, _ valueA: String?, before b: Int64, _ valueB: String?) -> Bool {
+        a != b ? a > b : (valueA ?? "\u{10FFFF}") < (valueB ?? "\u{10FFFF}")
+    }
+
     /// The groups in report order, largest `measure` first, then by value ("(none)" last
     /// among equals); beyond `top`, the rest summed into one "(other)" row.
     static func ordered(_ rows: [GroupRow], by measure: Measure, top: Int?) -> [GroupRow] {
         func precedes(_ a: GroupRow, _ b: GroupRow) -> Bool {
-            let ka = a.measure(measure), kb = b.measure(measure)
-            if ka != kb { return ka > kb }
-            return (a.value ?? "\u{10FFFF}") < (b.value ?? "\u{10FFFF}")
+            ranks(a.measure(measure), a.value, before: b.measure(measure), b.value)
         }
         guard let top, top >= 0, rows.count > top else { return rows.sorted(by: precedes) }
         var first: [GroupRow]

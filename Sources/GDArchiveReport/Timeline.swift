@@ -266,10 +266,7 @@ extension Reports {
         for bucket in buckets {
             for (key, tally) in bucket { totals[key, default: TimelineTally()].merge(tally) }
         }
-        let ranked = totals.sorted { a, b in
-            let ka = a.value.measure(measure), kb = b.value.measure(measure)
-            return ka != kb ? ka > kb : a.key < b.key
-        }.map(\.key)
+        let ranked = totals.sorted { ranks($0.value.measure(measure), $0.key, before: $1.value.measure(measure), $1.key) }.map(\.key)
         guard ranked.count > top else { return (buckets, ranked) }
         let kept = Set(ranked.prefix(top))
         let merged = buckets.map { bucket -> [String: TimelineTally] in

@@ -222,8 +222,8 @@ extension Archive {
                         if Array(row["hash"] as Data) != SHA256.hash(body) {
                             problem = "its body does not match its SHA-256 (altered after it was stored?)"
                         }
-                    } catch StoreError.bodyCodec(let reason) where reason.contains("needs dictionary") {
-                        problem = "\(reason.replacingOccurrences(of: "a stored body", with: "its body")) (body_dictionaries)"
+                    } catch StoreError.missingDictionary(let id) {
+                        problem = "its body needs dictionary \(id), which the archive does not have (body_dictionaries)"
                     } catch {
                         problem = "its body does not decompress (damaged data, or a damaged base)"
                     }

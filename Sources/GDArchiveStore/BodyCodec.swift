@@ -82,10 +82,7 @@ public final class BodyCodec {
                     gdarchive_codec_decompress(context, src.baseAddress, src.count, prefix, prefixCount, dst.baseAddress, dst.count)
                 }
             }
-            if n == -2 {
-                let id = gdarchive_codec_frame_dictionary(src.baseAddress, src.count)
-                throw StoreError.bodyCodec("a stored body needs dictionary \(id), which the archive does not have")
-            }
+            if n == -2 { throw StoreError.missingDictionary(gdarchive_codec_frame_dictionary(src.baseAddress, src.count)) }
             guard n == size else { throw StoreError.bodyCodec("a stored body does not decompress (damaged, or its base is missing)") }
             return out
         }

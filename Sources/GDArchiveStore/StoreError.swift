@@ -21,6 +21,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case locked(path: String, holder: String)
     /// A finding body could not be compressed or decompressed (damage in the archive).
     case bodyCodec(String)
+    /// A stored body was compressed with a dictionary (migration 13) the archive does not have.
+    case missingDictionary(UInt32)
 
     public var description: String {
         switch self {
@@ -40,6 +42,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "another \(holder) is writing to \(path); wait for it to finish, or pass --wait SECONDS to wait up to that long"
         case .bodyCodec(let reason):
             return "\(reason); run `gdarchive check` to list the damaged versions"
+        case .missingDictionary(let id):
+            return "a stored body needs dictionary \(id), which the archive does not have (body_dictionaries); run `gdarchive check` to list the versions that need it, and restore the archive from a backup"
         }
     }
 }

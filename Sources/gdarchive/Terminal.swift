@@ -31,7 +31,7 @@ enum Terminal {
             case .notADatabase, .foreignDatabase, .newerSchema, .migrationModified: return (error.description, ExitStatus.archiveUnusable)
             case .cannotCreate: return (error.description, ExitStatus.cannotWrite)
             case .locked: return (error.description, ExitStatus.busy)
-            case .bodyCodec: return (error.description, ExitStatus.archiveUnusable)
+            case .bodyCodec, .missingDictionary: return (error.description, ExitStatus.archiveUnusable)
             }
         case let error as DatabaseError:
             switch error.resultCode {
