@@ -77,9 +77,18 @@ public final class Archive: Sendable {
             try initial.close()
         }
         var config = Configuration()
-        config.journalMode = .wal
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
+            // WAL mode, set here rather than with GRDB's `journalMode = .wal`, which creates
+            // and drops a table at every opening whose WAL file is missing: each query would
+            // then rewrite the archive's header (its change counter and schema cookie), and
+            // reading an archive must leave the file as it was (hashes, backups, mtime).
+            // Once set, the mode is kept in the file, and setting it again writes nothing.
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            guard mode == "wal" else {
+                // Another connection holds a lock the switch needs: retried until the timeout.
+                throw DatabaseError(resultCode: .SQLITE_BUSY, message: "could not switch \(path) to WAL mode (journal mode \(mode ?? "unknown"))")
+            }
             db.add(function: pathFunction)
             try registerCodecFunctions(db)
             try db.execute(sql: "PRAGMA foreign_keys = ON")

@@ -52,7 +52,7 @@ extension Archive {
     /// print(report.recompressed, report.bytesBefore, report.bytesAfter)
     /// ```
     public func compact(trainingSamples: Int = 1000) throws -> CompactReport {
-        let before = fileBytes()
+        let before = try settledBytes()
         let codec = BodyCodec(trainingSamples: trainingSamples)
         var report = CompactReport(trained: false, hasDictionary: false, recompressed: 0, bytesBefore: before, bytesAfter: before)
         try database.writeWithoutTransaction { db in
@@ -246,7 +246,7 @@ extension Archive {
     /// without `updated_at` are kept.
     public func prune(before cutoff: Int64, dryRun: Bool) throws -> PruneReport {
         let cutoffText = Timestamp.format(epochMilliseconds: cutoff)
-        let before = fileBytes()
+        let before = try settledBytes()
         let counts = try database.writeWithoutTransaction { db -> (Int, Int) in
             var result = (0, 0)
             try db.inTransaction(.immediate) {
@@ -273,6 +273,14 @@ extension Archive {
             return result
         }
         return PruneReport(cutoff: cutoffText, findings: counts.0, versions: counts.1, bytesBefore: before, bytesAfter: dryRun ? before : fileBytes())
+    }
+
+    /// Bytes on disk once the WAL is copied into the database and emptied: the size to
+    /// compare with after a VACUUM. (Opening an archive writes a few pages to the WAL, which
+    /// would otherwise count as space a prune or compact returned.)
+    func settledBytes() throws -> Int64 {
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        return fileBytes()
     }
 
     /// Bytes on disk: the database and its WAL.

@@ -212,6 +212,48 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         #expect(status["last_successful_import_files"] as? Int == 1)
         #expect(status["imports_with_problems_since"] as? Int == 1)
     }
+
+    /// prune and compact take the writer lock like an import: held by another process, they
+    /// exit 75 at once with `--wait 0` and change nothing; with `--wait N` they run once it
+    /// is given up.
+    @Test func pruneAndCompactWaitForTheWriterLockOrExit75() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        let versions = ["--db", db, "sql", "SELECT count(*) AS n FROM versions", "--format", "csv"]
+        let before = try runGDArchive(versions).stdout
+        // This test process holds the lock (flock: another process's open of the file conflicts).
+        var lock: ArchiveLock? = try ArchiveLock.acquire(archivePath: db, waitSeconds: 0, purpose: "import")
+        for command in [["prune", "--older-than", "1d"], ["compact"]] {
+            let refused = try runGDArchive(["--db", db] + command + ["--wait", "0"])
+            #expect(refused.status == 75, "\(command): \(refused.stderr)")
+            #expect(refused.stderr.contains("import (pid \(getpid()), started "), "\(refused.stderr)")
+        }
+        #expect(try runGDArchive(versions).stdout == before)
+        // Waiting: each starts while the lock is held, and finishes once it is given up.
+        let prune = makeProcess(["--db", db, "prune", "--older-than", "1d", "--wait", "60"])
+        try prune.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(prune.isRunning, "prune did not wait for the lock")
+        lock?.release()
+        lock = nil
+        prune.waitUntilExit()
+        #expect(prune.terminationStatus == 0)
+        #expect(try runGDArchive(versions).stdout == "n\r\n0\r\n", "prune ran after the wait: the fixture's findings are years old")
+        lock = try ArchiveLock.acquire(archivePath: db, waitSeconds: 0, purpose: "import")
+        let compact = makeProcess(["--db", db, "compact", "--wait", "60"])
+        try compact.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(compact.isRunning, "compact did not wait for the lock")
+        lock?.release()
+        compact.waitUntilExit()
+        #expect(compact.terminationStatus == 0)
+        // Just vacuumed, a compact has nothing to return: the sizes it reports are equal (the
+        // pages the opening wrote to the WAL are not counted as space it gave back).
+        let again = try runGDArchive(["--db", db, "compact"]).stdout
+        let sizes = try #require(again.split(separator: ";").last).split(separator: " ").filter { $0.first?.isNumber == true }
+        #expect(sizes.count == 2 && sizes[0] == sizes[1], "\(again)")
+    }
 }
 
 @Suite struct NightlyScriptTests {

@@ -149,3 +149,30 @@ import Testing
         #expect(try runGDArchive(["--db", db, "check"]).status == 0)
     }
 }
+
+@Suite struct ReadOnlyUseTests {
+    /// Reading an archive must leave its file as it was, byte for byte: its hash is what a
+    /// chain of custody or a backup compares. (GRDB's WAL set-up created and dropped a table
+    /// at every opening, so that each query rewrote the file's header.)
+    @Test func readingCommandsLeaveTheArchiveFileByteIdentical() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("exports")])
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let modified = try FileManager.default.attributesOfItem(atPath: db)[.modificationDate] as? Date
+        let id = try #require(try runGDArchive(["--db", db, "query", "--fields", "id", "--format", "tsv", "--limit", "1"]).stdout
+            .split(separator: "\n").dropFirst().first)
+        let reads: [[String]] = [
+            ["query", "severity >= 4", "--format", "jsonl"], ["query", "--all-versions", "--raw"],
+            ["report", "summary"], ["report", "by", "resource_type"], ["report", "timeline", "--bucket", "week"],
+            ["report", "html"], ["show", String(id)], ["status"], ["check"], ["fields"],
+            ["sql", "SELECT count(*) FROM versions"], ["backup", tmp.path("copy.sqlite")],
+        ]
+        for read in reads {
+            let result = try runGDArchive(["--db", db] + read)
+            #expect(result.status == 0, "\(read): \(result.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before, "a reading command changed the archive file")
+        #expect(try FileManager.default.attributesOfItem(atPath: db)[.modificationDate] as? Date == modified)
+    }
+}
