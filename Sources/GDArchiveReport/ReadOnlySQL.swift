@@ -30,9 +30,12 @@ public enum ReadOnlySQL {
         var denied: String?
     }
 
-    public static func run(_ sql: String, archivePath: String) throws -> RowSet {
+    /// - Parameter location: what to open when it is not the path itself: an archive's
+    ///   ``Archive/readLocation`` (an SQLite URI for one read as it is from read-only media).
+    public static func run(_ sql: String, archivePath: String, location: String? = nil) throws -> RowSet {
         var handle: OpaquePointer?
-        guard sqlite3_open_v2(archivePath, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let db = handle else {
+        let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (location == nil ? 0 : SQLITE_OPEN_URI)
+        guard sqlite3_open_v2(location ?? archivePath, &handle, flags, nil) == SQLITE_OK, let db = handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(handle)
             throw SQLRefusal(description: "cannot open \(archivePath) read-only: \(message)")

@@ -22,8 +22,12 @@ public final class Archive: Sendable {
     public enum OpenMode: Sendable {
         /// Create the archive if it does not exist (import).
         case create
-        /// Fail with ``StoreError/archiveMissing(path:)`` if it does not exist (status, queries).
+        /// Fail with ``StoreError/archiveMissing(path:)`` if it does not exist (prune, compact).
         case existing
+        /// As `existing`, for commands that only read (query, report, status, check, backup):
+        /// an archive the user may not write (read-only media, another user's folder) is
+        /// opened read-only instead of refused. ``isReadOnly`` tells which.
+        case read
     }
 
     /// The archive's path as given (after `~` expansion).
@@ -31,9 +35,18 @@ public final class Archive: Sendable {
     /// The connection. Writers use `writeWithoutTransaction` and manage their transactions.
     public let database: DatabaseQueue
 
-    private init(path: String, database: DatabaseQueue) {
+    /// True when the archive was opened read-only (``OpenMode/read`` on a file or folder
+    /// this user may not write): nothing can be written, not even a pending migration.
+    public let isReadOnly: Bool
+    /// What another read-only connection to the archive opens: its path, or for an archive
+    /// read as it is (see ``OpenMode/read``) an SQLite URI with the `immutable` flag.
+    public let readLocation: String
+
+    private init(path: String, database: DatabaseQueue, isReadOnly: Bool = false, readLocation: String? = nil) {
         self.path = path
         self.database = database
+        self.isReadOnly = isReadOnly
+        self.readLocation = readLocation ?? path
     }
 
     /// The archive used when no `--db` is given: `$GDARCHIVE_DB`, else
@@ -59,6 +72,9 @@ public final class Archive: Sendable {
     /// Opens (and if allowed creates) the archive at `path` and brings its schema up to date.
     public static func open(path rawPath: String, mode: OpenMode = .create, busyTimeout: Double = 30) throws -> Archive {
         let path = expandTilde(rawPath)
+        if mode == .read && FileManager.default.fileExists(atPath: path) && !canWrite(path) {
+            return try openReadOnly(path: path, busyTimeout: busyTimeout)
+        }
         if !FileManager.default.fileExists(atPath: path) {
             guard mode == .create else { throw StoreError.archiveMissing(path: path) }
             try createEmptyFile(at: path)
@@ -116,6 +132,46 @@ public final class Archive: Sendable {
             }
         }
         return Archive(path: path, database: queue!)
+    }
+
+    /// Whether this process may write the archive and create its WAL files beside it.
+    static func canWrite(_ path: String) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        return access(path, W_OK) == 0 && access(folder.isEmpty ? "." : folder, W_OK) == 0
+    }
+
+    /// Opens an archive this process may not write, read-only. With no `-wal` beside it (no
+    /// writer has it open) the file is read as it is, with SQLite's `immutable` flag: SQLite
+    /// would otherwise create the WAL files beside it (impossible on read-only media, and
+    /// left behind read-only in a folder it may write). With a `-wal` (an import is running,
+    /// as a user who may write), it is read through SQLite's WAL index like any reader. The
+    /// archive must be fully migrated: a read-only archive from an older gdarchive is refused,
+    /// since reading it would need its migrations.
+    static func openReadOnly(path: String, busyTimeout: Double) throws -> Archive {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(busyTimeout)
+        config.prepareDatabase { db in
+            db.add(function: pathFunction)
+            try registerCodecFunctions(db)
+            try db.execute(sql: "PRAGMA cache_size = -16384")
+        }
+        let asIs = !FileManager.default.fileExists(atPath: path + "-wal")
+        // A URI (Debian's SQLite accepts them) with the path's reserved characters escaped.
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let location = asIs ? "file:\(path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path)?immutable=1" : path
+        do {
+            let queue = try DatabaseQueue(path: location, configuration: config)
+            let applied = try queue.read { db in try validateLedger(db, path: path) } ?? []
+            let pending = Migration.all.map(\.version).filter { !applied.contains($0) }
+            if let first = pending.first {
+                throw StoreError.readOnlyNeedsMigration(path: path, from: first, to: pending.last!)
+            }
+            return Archive(path: path, database: queue, isReadOnly: true, readLocation: location)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notADatabase(path: path)
+        }
     }
 
     /// Validates the archive through a read-only connection, then opens it for writing and

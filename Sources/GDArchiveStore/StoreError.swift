@@ -15,6 +15,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case newerSchema(path: String, version: Int, name: String)
     /// A migration recorded in the archive no longer matches the one compiled into this binary.
     case migrationModified(path: String, version: Int, fileName: String)
+    /// An archive this user may only read was written by an older gdarchive: reading it needs
+    /// migrations `from`…`to`, which cannot be written.
+    case readOnlyNeedsMigration(path: String, from: Int, to: Int)
     /// The archive file or its folder could not be created.
     case cannotCreate(path: String, reason: String)
     /// Another process holds the archive's writer lock.
@@ -36,6 +39,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(path) was written by a newer gdarchive (it has migration \(version) \"\(name)\", which this binary does not know); use that newer gdarchive to read it"
         case .migrationModified(let path, let version, let fileName):
             return "migration \(version) (\(fileName)) was applied to \(path) but the binary's copy has since been modified; restore the original migration file and rebuild, or start a new archive"
+        case .readOnlyNeedsMigration(let path, let from, let to):
+            let which = from == to ? "migration \(from)" : "migrations \(from)–\(to)"
+            return "\(path) can only be read here, and it was written by an older gdarchive: this one reads it after \(which), which cannot be written to a read-only archive; run gdarchive once where the archive can be written (any command migrates it), or read it with the gdarchive that wrote it"
         case .cannotCreate(let path, let reason):
             return "cannot create the archive \(path): \(reason)"
         case .locked(let path, let holder):

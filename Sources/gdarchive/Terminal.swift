@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GDArchiveIngest
 import GDArchiveReport
 import GDArchiveStore
 import GRDB
@@ -29,7 +30,7 @@ enum Terminal {
             switch error {
             case .archiveMissing: return (error.description, ExitStatus.archiveMissing)
             case .notADatabase, .foreignDatabase, .newerSchema, .migrationModified: return (error.description, ExitStatus.archiveUnusable)
-            case .cannotCreate: return (error.description, ExitStatus.cannotWrite)
+            case .cannotCreate, .readOnlyNeedsMigration: return (error.description, ExitStatus.cannotWrite)
             case .locked: return (error.description, ExitStatus.busy)
             case .bodyCodec, .missingDictionary: return (error.description, ExitStatus.archiveUnusable)
             }
@@ -66,6 +67,18 @@ enum Terminal {
     }
 
     /// Opens the archive named by the global options; warns when it is readable by others.
+    /// Brings the data derived from bodies (the indicators) up to date before a query or
+    /// report; on an archive opened read-only, which cannot be, says so when it is not.
+    static func refreshDerivedData(_ archive: Archive) throws {
+        guard archive.isReadOnly else {
+            try DerivedData.refreshIfNeeded(archive)
+            return
+        }
+        if try !DerivedData.isUpToDate(archive) {
+            err("gdarchive: warning: \(archive.path) can only be read here, and its indicators were extracted by an older gdarchive: `ioc` filters and reports by indicator may miss the kinds added since; run gdarchive once where the archive can be written")
+        }
+    }
+
     static func openArchive(_ globals: GlobalOptions, mode: Archive.OpenMode) throws -> Archive {
         let path = globals.archivePath()
         let timeout = ProcessInfo.processInfo.environment["GDARCHIVE_BUSY_TIMEOUT"].flatMap(Double.init) ?? 30

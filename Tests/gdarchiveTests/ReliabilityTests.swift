@@ -37,6 +37,57 @@ import Testing
         #expect(status.stderr.contains("is readable by other users (mode 644)"))
     }
 
+    /// Evidence is often read from write-protected media or another user's folder: the
+    /// reading commands open such an archive read-only, answer as they would with write
+    /// access, and leave no file behind; writing commands are still refused (73).
+    @Test func anArchiveTheUserMayNotWriteCanStillBeRead() throws {
+        let tmp = try TemporaryDirectory()
+        chmod(tmp.url.path, 0o755)
+        let db = tmp.path("a.sqlite")
+        #expect(try runGDArchive(["--db", db, "import", try tmp.copyFixture("exports")]).status == 0)
+        chmod(db, 0o644)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let id = try #require(try runGDArchive(["--db", db, "query", "--fields", "id", "--format", "tsv", "--limit", "1"]).stdout
+            .split(separator: "\n").dropFirst().first)
+        let reads: [[String]] = [
+            ["report", "summary"], ["report", "by", "resource_type", "--format", "csv"], ["report", "timeline", "--bucket", "week"],
+            ["query", "severity >= 4", "--format", "jsonl"], ["query", "--all-versions", "--raw"], ["show", String(id)],
+            ["check"], ["sql", "SELECT count(*) AS n FROM finding_versions", "--format", "csv"],
+        ]
+        guard try runAsNobody(["--db", db, "status"]) != nil else {
+            print("skipped: needs root and setpriv to act as an unprivileged user")
+            return
+        }
+        for read in reads {
+            let asNobody = try #require(try runAsNobody(["--db", db] + read))
+            #expect(asNobody.status == 0, "\(read): \(asNobody.stderr)")
+            #expect(asNobody.stdout == (try runGDArchive(["--db", db] + read)).stdout, "\(read)")
+        }
+        let refused = try #require(try runAsNobody(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")]))
+        #expect(refused.status == 73)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: tmp.url.path).filter { $0.hasPrefix("a.sqlite-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        // Indicators extracted by an older gdarchive cannot be refreshed: answered from them,
+        // with a warning.
+        var config = Configuration()
+        config.journalMode = .wal
+        try DatabaseQueue(path: db, configuration: config).write { db in
+            try db.execute(sql: "UPDATE derived_state SET version = version - 1 WHERE name = 'indicators'")
+        }
+        let stale = try #require(try runAsNobody(["--db", db, "query", "ioc like '%'", "--format", "csv"]))
+        #expect(stale.status == 0)
+        #expect(stale.stderr.contains("its indicators were extracted by an older gdarchive"), "\(stale.stderr)")
+        // One from an older gdarchive (a migration not recorded) cannot be read without
+        // migrating it, which a read-only archive cannot take: a message says what to do.
+        try DatabaseQueue(path: db, configuration: config).write { db in
+            try db.execute(sql: "DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
+        }
+        let older = try #require(try runAsNobody(["--db", db, "report", "summary"]))
+        #expect(older.status == 73)
+        #expect(older.stderr.contains("can only be read here, and it was written by an older gdarchive"), "\(older.stderr)")
+    }
+
     @Test func anArchiveLockedByAnotherProgramGetsItsOwnMessage() throws {
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")

@@ -16,14 +16,19 @@ import GRDB
 public enum DerivedData {
     static let name = "indicators"
 
+    /// Whether the archive's indicators were made by this extractor.
+    public static func isUpToDate(_ archive: Archive) throws -> Bool {
+        try archive.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT version FROM derived_state WHERE name = ?", arguments: [name])
+        } == IndicatorExtractor.version
+    }
+
     /// Re-derives indicators if the archive's were made by an older extractor. Returns how many
-    /// versions were processed (0 when up to date).
+    /// versions were processed (0 when up to date, and on an archive opened read-only, which
+    /// keeps what it has: see ``isUpToDate(_:)``).
     @discardableResult
     public static func refreshIfNeeded(_ archive: Archive, batchSize: Int = 2000) throws -> Int {
-        let recorded = try archive.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT version FROM derived_state WHERE name = ?", arguments: [name])
-        }
-        if recorded == IndicatorExtractor.version { return 0 }
+        if try archive.isReadOnly || isUpToDate(archive) { return 0 }
         var last: Int64 = 0
         var processed = 0
         while true {

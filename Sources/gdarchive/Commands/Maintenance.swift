@@ -13,7 +13,7 @@ extension GDArchiveCommand {
         @OptionGroup var globals: GlobalOptions
 
         func run() throws {
-            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let archive = try Terminal.openArchive(globals, mode: .read)
             let report: CheckReport
             do {
                 report = try archive.check()
@@ -132,7 +132,7 @@ extension GDArchiveCommand {
         var destination: String
 
         func run() throws {
-            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let archive = try Terminal.openArchive(globals, mode: .read)
             do {
                 try archive.backup(to: destination)
                 let copy = try Archive.open(path: destination, mode: .existing)

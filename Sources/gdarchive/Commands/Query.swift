@@ -55,7 +55,7 @@ extension GDArchiveCommand {
         }
 
         func run() throws {
-            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let archive = try Terminal.openArchive(globals, mode: .read)
             var request = scope.scope(filter: filter).queryRequest
             request.allVersions = allVersions
             request.fields = fields.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
@@ -65,7 +65,7 @@ extension GDArchiveCommand {
             request.raw = raw
             var samplesLeftOut = 0
             do {
-                try DerivedData.refreshIfNeeded(archive)
+                try Terminal.refreshDerivedData(archive)
                 if output.format == .table && !raw {
                     // A table needs every row to align its columns.
                     let result = try FindingQuery.run(request, on: archive)

@@ -21,9 +21,9 @@ extension GDArchiveCommand {
 
         /// Runs a report, mapping its errors to exit statuses.
         static func run(_ globals: GlobalOptions, _ body: (Archive) throws -> String) throws {
-            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let archive = try Terminal.openArchive(globals, mode: .read)
             do {
-                try DerivedData.refreshIfNeeded(archive)
+                try Terminal.refreshDerivedData(archive)
                 Terminal.out(try body(archive))
             } catch let error as QueryRequestError {
                 Terminal.err(error.description)

@@ -21,9 +21,9 @@ extension GDArchiveCommand {
         var statement: String
 
         func run() throws {
-            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let archive = try Terminal.openArchive(globals, mode: .read)
             do {
-                let rows = try ReadOnlySQL.run(statement, archivePath: archive.path)
+                let rows = try ReadOnlySQL.run(statement, archivePath: archive.path, location: archive.readLocation)
                 Terminal.out(RowRenderer.render(rows, as: output.format))
             } catch {
                 throw Terminal.fail(error)

@@ -17,7 +17,7 @@ extension GDArchiveCommand {
         var raw = false
 
         func run() throws {
-            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let archive = try Terminal.openArchive(globals, mode: .read)
             let histories: [FindingHistory]
             do {
                 histories = try FindingHistory.load(id: id, from: archive)

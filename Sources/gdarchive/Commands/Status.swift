@@ -11,7 +11,7 @@ extension GDArchiveCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let archive = try Terminal.openArchive(globals, mode: .existing)
+            let archive = try Terminal.openArchive(globals, mode: .read)
             let status: ArchiveStatus
             do {
                 status = try archive.status()
