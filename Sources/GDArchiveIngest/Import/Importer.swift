@@ -120,6 +120,9 @@ public final class Importer {
     private let diagnostics: (Diagnostic) -> Void
     /// One body codec for the run: its cache of finding bases outlives each file's transaction.
     let bodies = BodyCodec()
+    /// How many files the reading thread may have been given ahead of the one being written
+    /// (each open; what it has read of them is bounded by ``ReadBudget``).
+    static let filesAhead = 16
 
     public init(archive: Archive, command: String, diagnostics: @escaping (Diagnostic) -> Void) {
         self.archive = archive
@@ -158,13 +161,15 @@ public final class Importer {
             try archive.database.writeWithoutTransaction { db in
                 var group = CommitGroup(db: db, interval: options.commitInterval)
                 let statements = try WriteStatements(db)
-                // Steps planned ahead: the next file to read is already being parsed on its
-                // own thread while this one writes the current file.
+                // Steps planned ahead: the next files to read are already being parsed, one
+                // after another on the reading thread, while this one writes the current file.
+                let reader = InputReader()
+                defer { reader.finish() }
                 var ahead: [Step] = []
                 func plan(_ entry: InputWalker.Entry) throws -> Step {
                     switch entry {
                     case .stdin:
-                        return .read(display: "-", stored: "<stdin>", info: nil, source: ReadSource(ownsDescriptor: false) { 0 })
+                        return .read(display: "-", stored: "<stdin>", info: nil, source: ReadSource(ownsDescriptor: false, reader: reader) { 0 })
                     case .problem(let path, let message, let isError):
                         return .problem(path: path, message: message, isError: isError)
                     case .file(let path, let info):
@@ -183,7 +188,7 @@ public final class Importer {
                                 }
                             }
                         }
-                        return .read(display: path, stored: stored, info: info, source: ReadSource(ownsDescriptor: true) {
+                        return .read(display: path, stored: stored, info: info, source: ReadSource(ownsDescriptor: true, reader: reader) {
                             Foundation.open(path, O_RDONLY | O_CLOEXEC)
                         })
                     }
@@ -192,15 +197,17 @@ public final class Importer {
                     if !ahead.isEmpty { return ahead.removeFirst() }
                     return try walker.next().map(plan)
                 }
-                /// Plans up to the next file to read (at most 256 steps ahead) and starts it.
+                /// Plans up to the next ``Importer/filesAhead`` files to read (at most 256 steps
+                /// ahead) and starts them; the reading thread reads them in turn, as far ahead
+                /// as its budget of batches allows.
                 func lookAhead() throws {
-                    if ahead.contains(where: \.isRead) { return }
-                    while ahead.count < 256, let entry = walker.next() {
+                    var reads = ahead.lazy.filter(\.isRead).count
+                    while reads < Self.filesAhead, ahead.count < 256, let entry = walker.next() {
                         let step = try plan(entry)
                         ahead.append(step)
                         if case .read(_, _, let info, let source) = step {
                             source.start(hashing: info != nil)
-                            return
+                            reads += 1
                         }
                     }
                 }
@@ -347,16 +354,20 @@ enum Step {
     var isRead: Bool { if case .read = self { return true } else { return false } }
 }
 
-/// An input to read: opened, and parsed on its own thread, once started.
+/// An input to read: opened, and parsed on the reading thread, once started.
 final class ReadSource {
     private let open: () -> Int32
     private let ownsDescriptor: Bool
+    private let reader: InputReader?
     private(set) var queue: ItemQueue?
     private(set) var openErrno: Int32 = 0
     private var started = false
 
-    init(ownsDescriptor: Bool, open: @escaping () -> Int32) {
+    /// - Parameter reader: the import's reading thread; without one, the input is read on a
+    ///   thread of its own.
+    init(ownsDescriptor: Bool, reader: InputReader? = nil, open: @escaping () -> Int32) {
         self.ownsDescriptor = ownsDescriptor
+        self.reader = reader
         self.open = open
     }
 
@@ -369,8 +380,10 @@ final class ReadSource {
             openErrno = errno
             return
         }
-        let queue = ItemQueue()
-        Producer.start(fd: fd, ownsDescriptor: ownsDescriptor, hashing: hashing, into: queue)
+        let reader = self.reader ?? InputReader()
+        let queue = ItemQueue(budget: reader.budget)
+        reader.enqueue(InputReader.Job(fd: fd, ownsDescriptor: ownsDescriptor, hashing: hashing, queue: queue))
+        if self.reader == nil { reader.finish() }
         self.queue = queue
     }
 

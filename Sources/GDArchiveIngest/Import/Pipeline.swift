@@ -13,26 +13,49 @@ enum ParsedItem: Sendable {
     case contentHash(String?)
 }
 
-/// A bounded queue of item batches between the reading thread and the writing thread, so that
-/// memory stays bounded while both cores work.
+/// The batches read but not yet written, across every input of an import: the reading thread
+/// waits while there are `limit` of them, so memory stays bounded however many inputs it has
+/// read ahead. Its lock is the one every queue of the import uses.
+final class ReadBudget: @unchecked Sendable {
+    let condition = NSCondition()
+    var inFlight = 0
+    let limit: Int
+
+    init(limit: Int = 16) {
+        self.limit = limit
+    }
+
+    /// The batches read and not yet taken, now.
+    var batchesInFlight: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return inFlight
+    }
+}
+
+/// A bounded queue of item batches between the reading thread and the writing thread, one per
+/// input, so that memory stays bounded while both cores work.
 final class ItemQueue: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let budget: ReadBudget
+    private var condition: NSCondition { budget.condition }
     private var batches: [[ParsedItem]] = []
     private var closed = false
     private var cancelled = false
     private let capacity: Int
 
-    init(capacity: Int = 8) {
+    init(capacity: Int = 8, budget: ReadBudget = ReadBudget()) {
         self.capacity = capacity
+        self.budget = budget
     }
 
     /// Adds a batch; false if the consumer gave up (the producer should stop).
     func put(_ batch: [ParsedItem]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while batches.count >= capacity && !cancelled { condition.wait() }
+        while (batches.count >= capacity || budget.inFlight >= budget.limit) && !cancelled { condition.wait() }
         if cancelled { return false }
         batches.append(batch)
+        budget.inFlight += 1
         condition.broadcast()
         return true
     }
@@ -44,6 +67,7 @@ final class ItemQueue: @unchecked Sendable {
         while batches.isEmpty && !closed { condition.wait() }
         if batches.isEmpty { return nil }
         let batch = batches.removeFirst()
+        budget.inFlight -= 1
         condition.broadcast()
         return batch
     }
@@ -59,9 +83,16 @@ final class ItemQueue: @unchecked Sendable {
     func cancel() {
         condition.lock()
         cancelled = true
+        budget.inFlight -= batches.count
         batches.removeAll()
         condition.broadcast()
         condition.unlock()
+    }
+
+    var isCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return cancelled
     }
 
     /// Waits until the producer has closed the queue (after a cancel, so its descriptor is closed).
@@ -72,16 +103,70 @@ final class ItemQueue: @unchecked Sendable {
     }
 }
 
-enum Producer {
-    /// Reads `fd` to the end on a new thread, pushing parsed items in batches.
-    static func start(fd: Int32, ownsDescriptor: Bool, hashing: Bool, into queue: ItemQueue) {
-        Thread.detachNewThread {
-            Thread.current.name = "gdarchive-read"
-            run(fd: fd, ownsDescriptor: ownsDescriptor, hashing: hashing, into: queue)
-            queue.close()
+/// The one thread that reads, decompresses and parses an import's inputs, one after another
+/// in the order they are written, each into its own queue. It runs ahead of the writer across
+/// inputs, within the shared ``ReadBudget``: with a thread per input and one input ahead, the
+/// reader stopped at the end of each small file until the writer caught up, and the 633 files
+/// of the 100k benchmark took a quarter longer to import than the same records in one file.
+final class InputReader: @unchecked Sendable {
+    struct Job {
+        let fd: Int32
+        let ownsDescriptor: Bool
+        let hashing: Bool
+        let queue: ItemQueue
+    }
+
+    let budget = ReadBudget()
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var finished = false
+    private var running = false
+
+    /// Reads `job` once the inputs enqueued before it are read.
+    func enqueue(_ job: Job) {
+        condition.lock()
+        defer { condition.unlock() }
+        jobs.append(job)
+        condition.broadcast()
+        if !running {
+            running = true
+            Thread.detachNewThread { [self] in
+                Thread.current.name = "gdarchive-read"
+                loop()
+            }
         }
     }
 
+    /// No more inputs: the thread ends once those enqueued are read or cancelled.
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !finished { condition.wait() }
+            if jobs.isEmpty {
+                running = false
+                condition.unlock()
+                return
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            if job.queue.isCancelled {
+                if job.ownsDescriptor { close(job.fd) }
+            } else {
+                Producer.run(fd: job.fd, ownsDescriptor: job.ownsDescriptor, hashing: job.hashing, into: job.queue)
+            }
+            job.queue.close()
+        }
+    }
+}
+
+enum Producer {
     static func run(fd: Int32, ownsDescriptor: Bool, hashing: Bool, into queue: ItemQueue) {
         var batch: [ParsedItem] = []
         batch.reserveCapacity(64)
