@@ -30,6 +30,22 @@ public final class Archive: Sendable {
         case read
     }
 
+    /// SQLite's page cache per connection, in KiB (SQLite's default is 2 MiB): what a query
+    /// or report reads stays in memory within the command.
+    public static let pageCacheKiB = 16_384
+    /// The page cache during an import (see ``setPageCache(_:forImport:)``).
+    public static let importPageCacheKiB = 65_536
+
+    /// Gives the connection the larger page cache of an import, or back the usual one. In
+    /// an import the index pages that every version touches (the hash, time and type
+    /// indexes, the indicator values) then stay in memory across commit groups: measured on
+    /// the 1M benchmark, 82.6 → 68 s with a third of the system time (each page the cache
+    /// missed was a `pread`); 100k unchanged. Peak memory grows by the 48 MiB, the same for
+    /// any size of archive.
+    public static func setPageCache(_ db: Database, forImport: Bool) throws {
+        try db.execute(sql: "PRAGMA cache_size = -\(forImport ? importPageCacheKiB : pageCacheKiB)")
+    }
+
     /// The archive's path as given (after `~` expansion).
     public let path: String
     /// The connection. Writers use `writeWithoutTransaction` and manage their transactions.
@@ -114,10 +130,7 @@ public final class Archive: Sendable {
             // percent of an import). What the archive rewrites is an older copy of data it
             // keeps anyway, and prune VACUUMs the file after deleting.
             try db.execute(sql: "PRAGMA secure_delete = OFF")
-            // 16 MiB of page cache (SQLite's default is 2 MiB): an import's index pages stay
-            // in memory across the files of a commit group; measured 10 % faster, and more
-            // made no difference.
-            try db.execute(sql: "PRAGMA cache_size = -16384")
+            try db.execute(sql: "PRAGMA cache_size = -\(pageCacheKiB)")
         }
         // Two processes may open a new archive at the same moment (two cron jobs): SQLite
         // refuses a switch to WAL at once, without waiting, while the other connection holds a
@@ -154,7 +167,7 @@ public final class Archive: Sendable {
         config.prepareDatabase { db in
             db.add(function: pathFunction)
             try registerCodecFunctions(db)
-            try db.execute(sql: "PRAGMA cache_size = -16384")
+            try db.execute(sql: "PRAGMA cache_size = -\(pageCacheKiB)")
         }
         let asIs = !FileManager.default.fileExists(atPath: path + "-wal")
         // A URI (Debian's SQLite accepts them) with the path's reserved characters escaped.

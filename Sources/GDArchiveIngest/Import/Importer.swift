@@ -159,6 +159,8 @@ public final class Importer {
         var done = 0
         do {
             try archive.database.writeWithoutTransaction { db in
+                try Archive.setPageCache(db, forImport: true)
+                defer { try? Archive.setPageCache(db, forImport: false) }
                 var group = CommitGroup(db: db, interval: options.commitInterval)
                 let statements = try WriteStatements(db)
                 // Steps planned ahead: the next files to read are already being parsed, one
