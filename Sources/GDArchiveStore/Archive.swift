@@ -184,6 +184,8 @@ public final class Archive: Sendable {
             return Archive(path: path, database: queue, isReadOnly: true, readLocation: location)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError.notADatabase(path: path)
+        } catch let error as DatabaseError where !asIs && [.SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM].contains(error.resultCode) {
+            throw StoreError.readOnlyWhileWritten(path: path)
         }
     }
 

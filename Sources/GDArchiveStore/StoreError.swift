@@ -18,6 +18,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     /// An archive this user may only read was written by an older gdarchive: reading it needs
     /// migrations `from`…`to`, which cannot be written.
     case readOnlyNeedsMigration(path: String, from: Int, to: Int)
+    /// An archive this user may only read has WAL files beside it that this user may not
+    /// open: a user who may write is importing into it (or was killed doing so).
+    case readOnlyWhileWritten(path: String)
     /// The archive file or its folder could not be created.
     case cannotCreate(path: String, reason: String)
     /// Another process holds the archive's writer lock.
@@ -42,6 +45,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .readOnlyNeedsMigration(let path, let from, let to):
             let which = from == to ? "migration \(from)" : "migrations \(from)–\(to)"
             return "\(path) can only be read here, and it was written by an older gdarchive: this one reads it after \(which), which cannot be written to a read-only archive; run gdarchive once where the archive can be written (any command migrates it), or read it with the gdarchive that wrote it"
+        case .readOnlyWhileWritten(let path):
+            return "\(path) can only be read here, and an import by a user who may write it is running (or was killed): its WAL files (\(path)-wal, -shm) are not readable by this user; try again once it has finished (any gdarchive command of that user tidies up after a killed one)"
         case .cannotCreate(let path, let reason):
             return "cannot create the archive \(path): \(reason)"
         case .locked(let path, let holder):

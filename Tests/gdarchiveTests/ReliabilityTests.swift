@@ -68,10 +68,21 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: tmp.url.path).filter { $0.hasPrefix("a.sqlite-") }
         #expect(leftovers.isEmpty, "\(leftovers)")
-        // Indicators extracted by an older gdarchive cannot be refreshed: answered from them,
-        // with a warning.
+        // While a user who may write has it open, its WAL index is theirs (0600 here): the
+        // reader is told to try again later (75), not that it cannot write.
         var config = Configuration()
         config.journalMode = .wal
+        let writer = try DatabaseQueue(path: db, configuration: config)
+        try writer.write { db in try db.execute(sql: "CREATE TABLE scratch (x)") }
+        chmod(db + "-wal", 0o600)
+        chmod(db + "-shm", 0o600)
+        let busy = try #require(try runAsNobody(["--db", db, "report", "summary"]))
+        #expect(busy.status == 75, "\(busy.stderr)")
+        #expect(busy.stderr.contains("an import by a user who may write it is running"), "\(busy.stderr)")
+        try writer.write { db in try db.execute(sql: "DROP TABLE scratch") }
+        try writer.close()
+        // Indicators extracted by an older gdarchive cannot be refreshed: answered from them,
+        // with a warning.
         try DatabaseQueue(path: db, configuration: config).write { db in
             try db.execute(sql: "UPDATE derived_state SET version = version - 1 WHERE name = 'indicators'")
         }
