@@ -76,6 +76,13 @@ final class FakeAWS {
         _ = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1", "--since", "2025-01-01"])
         let explicit = try #require(fake.calls.last { $0.contains("list-findings") })
         #expect(explicit.contains(#"{"Criterion":{"updatedAt":{"GreaterThanOrEqual":1735689600000}}}"#))
+        // A relative time, as the help writes it (a dash first, yet the option's value).
+        let relative = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1", "--since", "-2d"])
+        #expect(relative.status == 0, "\(relative.stderr)")
+        let twoDaysAgo = Int64(Date().timeIntervalSince1970 * 1000) - 2 * 86_400_000
+        let since = try #require(fake.calls.last { $0.contains("list-findings") }.flatMap { $0[$0.firstIndex(of: "--finding-criteria")! + 1] })
+        let bound = try #require(Int64(since.filter(\.isNumber)))
+        #expect(abs(bound - twoDaysAgo) < 60_000, "\(since)")
     }
 
     @Test func archivingAFindingIsANewVersion() throws {

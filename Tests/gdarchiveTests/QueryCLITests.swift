@@ -44,6 +44,28 @@ import Testing
         #expect(since.stderr.hasPrefix("in --since: error: updated_at compares with a timestamp"))
     }
 
+    /// Relative times start with a dash, as the help and README write them (`--since -90d`):
+    /// taken as the option's value, not as another option.
+    @Test func relativeTimesAreOptionValues() throws {
+        let (tmp, db) = try fixtureArchive()
+        defer { withExtendedLifetime(tmp) {} }
+        let all = try runGDArchive(["--db", db, "query", "--format", "csv"])
+        #expect(all.status == 0 && all.stdout.split(whereSeparator: \.isNewline).count > 5)
+        // The fixtures are from 2025: all of them in the last 30,000 days, none in the last day.
+        #expect(try runGDArchive(["--db", db, "query", "--since", "-30000d", "--format", "csv"]).stdout == all.stdout)
+        let recent = try runGDArchive(["--db", db, "query", "--since", "-1d", "--format", "csv"])
+        #expect(recent.status == 0, "\(recent.stderr)")
+        #expect(recent.stdout.split(whereSeparator: \.isNewline).count == 1)  // the header
+        #expect(try runGDArchive(["--db", db, "query", "--until", "-1d", "--format", "csv"]).stdout == all.stdout)
+        let report = try runGDArchive(["--db", db, "report", "by", "resource_type", "--since", "-30000d", "--format", "csv"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout == (try runGDArchive(["--db", db, "report", "by", "resource_type", "--format", "csv"])).stdout)
+        let timeline = try runGDArchive(["--db", db, "report", "timeline", "--since", "-30000d", "--until", "-1d"])
+        #expect(timeline.status == 0, "\(timeline.stderr)")
+        let importing = try runGDArchive(["--db", db, "import", "--since", "-7d", try tmp.copyFixture("exports")])
+        #expect(importing.status == 0, "\(importing.stderr)")
+    }
+
     @Test func queryPrintsEveryFormatWithFieldNamesAsKeys() throws {
         let (tmp, db) = try fixtureArchive()
         defer { withExtendedLifetime(tmp) {} }

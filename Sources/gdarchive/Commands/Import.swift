@@ -26,7 +26,7 @@ extension GDArchiveCommand {
         @OptionGroup var globals: GlobalOptions
         @OptionGroup var log: LogOptions
 
-        @Option(help: ArgumentHelp("Only exports on or after this date: AWSLogs YYYY/MM/DD folders before it are not opened; other files by modification time. A timestamp or -7d, -24h, ….", valueName: "date"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Only exports on or after this date: AWSLogs YYYY/MM/DD folders before it are not opened; other files by modification time. A timestamp or -7d, -24h, ….", valueName: "date"))
         var since: String?
 
         @Flag(help: "Read files again even if they are unchanged since they were last read.")

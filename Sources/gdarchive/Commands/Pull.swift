@@ -40,7 +40,7 @@ extension GDArchiveCommand {
         @Option(help: ArgumentHelp("The AWS CLI profile (passed to the CLI).", valueName: "name"))
         var profile: String?
 
-        @Option(help: ArgumentHelp("Findings updated at or after this (a timestamp or -2d, -24h, …), instead of the cursor.", valueName: "time"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Findings updated at or after this (a timestamp or -2d, -24h, …), instead of the cursor.", valueName: "time"))
         var since: String?
 
         @Option(name: .customLong("aws"), help: ArgumentHelp("The AWS CLI binary (default: aws on PATH).", valueName: "path"))

@@ -7,10 +7,10 @@ extension Bucket: ExpressibleByArgument {}
 /// `--since`, `--until`, `--time-field` and `--include-samples`: the scope options of `query`
 /// and every report.
 struct ScopeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Only findings whose time field is at or after this (a timestamp or -90d, -24h, …).", valueName: "time"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only findings whose time field is at or after this (a timestamp or -90d, -24h, …).", valueName: "time"))
     var since: String?
 
-    @Option(help: ArgumentHelp("Only findings whose time field is before this.", valueName: "time"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only findings whose time field is before this.", valueName: "time"))
     var until: String?
 
     @Option(help: ArgumentHelp("The time field: created, updated, first-seen or last-seen.", valueName: "field"))
