@@ -88,6 +88,20 @@ public enum Timestamp {
         return ms - sign * (oh * 3600 + om * 60) * 1000
     }
 
+    /// The units of a duration as users write them: seconds, minutes, hours, days, weeks and
+    /// years of 365 days. One table for relative times (`--since -90d`, `updated_at > -1y`) and
+    /// ages (`prune --older-than 2y`).
+    public static let durationUnits: [Character: Int64] = [
+        "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 365 * 86_400_000,
+    ]
+
+    /// `90d`, `-24h`, `+30m`, `2y` → signed milliseconds; nil for anything else or on overflow.
+    public static func duration(_ text: String) -> Int64? {
+        guard let unit = text.last, let scale = durationUnits[unit], let amount = Int64(text.dropLast()) else { return nil }
+        let (product, overflow) = amount.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : product
+    }
+
     // Howard Hinnant's days_from_civil / civil_from_days.
     public static func days(fromCivil y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
         let y = m <= 2 ? y0 - 1 : y0

@@ -339,10 +339,12 @@ public enum FilterCompiler {
                 }
                 return .text(Timestamp.format(epochMilliseconds: ms))
             case .relativeTime(let r):
-                guard let ms = relativeTime(r, now: context.nowMilliseconds) else { throw fail("a timestamp") }
+                guard let ms = relativeTime(r, now: context.nowMilliseconds) else {
+                    throw fail("a timestamp", hint: r.first?.isNumber == true ? "write -\(r) for \(r) ago, or +\(r) for \(r) ahead" : nil)
+                }
                 return .text(Timestamp.format(epochMilliseconds: ms))
             default:
-                throw fail("a timestamp", hint: "write '2024-05-01', '2024-05-01T12:00:00Z', now, or a relative time such as -30m, -24h, -7d, -2w")
+                throw fail("a timestamp", hint: "write '2024-05-01', '2024-05-01T12:00:00Z', now, or a relative time such as -30m, -24h, -7d, -2w, -1y")
             }
         case .bool:
             switch literal {
@@ -360,20 +362,13 @@ public enum FilterCompiler {
         relativeTime(text, now: now) ?? Timestamp.parse(text)
     }
 
-    /// `now`, `-7d`, `+30m`, … relative to `now` (milliseconds).
+    /// `now`, `-7d`, `+30m`, `-1y`, … relative to `now` (milliseconds); the units are
+    /// ``Timestamp/durationUnits``. The sign is required: `7d` alone (ago? from now?) is not a
+    /// time.
     public static func relativeTime(_ text: String, now: Int64) -> Int64? {
         if text.lowercased() == "now" { return now }
-        guard let unit = text.last, let amount = Int64(text.dropLast()) else { return nil }
-        let seconds: Int64
-        switch unit {
-        case "s": seconds = 1
-        case "m": seconds = 60
-        case "h": seconds = 3600
-        case "d": seconds = 86_400
-        case "w": seconds = 604_800
-        default: return nil
-        }
-        let (product, overflow) = amount.multipliedReportingOverflow(by: seconds * 1000)
-        return overflow ? nil : now + product
+        guard text.first == "-" || text.first == "+", let offset = Timestamp.duration(text) else { return nil }
+        let (sum, overflow) = now.addingReportingOverflow(offset)
+        return overflow ? nil : sum
     }
 }

@@ -1,3 +1,4 @@
+import GDArchiveBasics
 /// A token of the filter language, with its position in the filter text.
 public struct Token: Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
@@ -54,8 +55,8 @@ enum Lexer {
             if c.isASCII && c.isNumber || ((c == "-" || c == "+") && i + 1 < chars.count && chars[i + 1].isASCII && chars[i + 1].isNumber) {
                 i += 1
                 while i < chars.count && chars[i].isASCII && chars[i].isNumber { i += 1 }
-                // A relative time: -7d, +30m.
-                if i < chars.count, "smhdw".contains(chars[i]), i + 1 == chars.count || !(chars[i + 1].isLetter || chars[i + 1].isNumber) {
+                // A relative time: -7d, +30m (the units of Timestamp.durationUnits).
+                if i < chars.count, Timestamp.durationUnits[chars[i]] != nil, i + 1 == chars.count || !(chars[i + 1].isLetter || chars[i + 1].isNumber) {
                     i += 1
                     out.append(Token(kind: .relativeTime(String(chars[start..<i])), position: start, length: i - start))
                     continue

@@ -129,8 +129,8 @@ public enum FindingQuery {
         }
         for (option, value, op) in [("--since", request.since, ComparisonOperator.greaterOrEqual), ("--until", request.until, .less)] {
             guard let value else { continue }
-            let literal: Literal = value.lowercased() == "now" || value.range(of: #"^[+-]\d+[smhdw]$"#, options: .regularExpression) != nil
-                ? .relativeTime(value) : .string(value)
+            let signed = value.first == "-" || value.first == "+"
+            let literal: Literal = value.lowercased() == "now" || signed && Timestamp.duration(value) != nil ? .relativeTime(value) : .string(value)
             do {
                 compiled = compiled.and(try FilterCompiler.compile(.compare(.short(request.timeField.fieldName), op, literal, position: 0), context: context))
             } catch {

@@ -31,6 +31,8 @@ func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compi
         ("updated_at > -7d", #"f."updated_at" > ?"#, [.text("2025-01-03T00:00:00.000Z")]),
         ("updated_at > -24h", #"f."updated_at" > ?"#, [.text("2025-01-09T00:00:00.000Z")]),
         ("updated_at <= now", #"f."updated_at" <= ?"#, [.text("2025-01-10T00:00:00.000Z")]),
+        ("updated_at > -1y", #"f."updated_at" > ?"#, [.text("2024-01-11T00:00:00.000Z")]),  // 365 days (2024 has 366)
+        ("updated_at < +90s", #"f."updated_at" < ?"#, [.text("2025-01-10T00:01:30.000Z")]),
         ("created_at >= '2024-05-01'", #"f."created_at" >= ?"#, [.text("2024-05-01T00:00:00.000Z")]),
         ("first_seen < '2024-05-01T12:00:00+02:00'", #"f."first_seen" < ?"#, [.text("2024-05-01T10:00:00.000Z")]),
         ("a = 1 or b = 2".replacingOccurrences(of: "a", with: "count").replacingOccurrences(of: "b =", with: "confidence ="),
@@ -98,6 +100,7 @@ func compile(_ text: String) throws -> CompiledFilter { try FilterCompiler.compi
         ("type = ⏵'open", "this string is not closed", nil),
         ("⏵severity = 'abc'", "severity compares with a number", nil),
         ("⏵updated_at > 'yesterday'", "updated_at compares with a timestamp", nil),
+        ("⏵updated_at > 7d", "updated_at compares with a timestamp", "write -7d for 7d ago, or +7d for 7d ahead"),
         ("⏵severity_label = severe", "low, medium, high or critical", nil),
         ("⏵count like '1%'", "like compares text", nil),
         ("(count = 1 ⏵", "expected ')'", nil),

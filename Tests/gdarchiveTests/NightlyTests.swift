@@ -168,6 +168,8 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         #expect(try runGDArchive(["--db", db, "sql", "SELECT id, count(*) AS n FROM versions GROUP BY id", "--format", "csv"]).stdout == "id,n\r\nmixed,2\r\n")
         #expect(try runGDArchive(["--db", db, "check"]).status == 0)
         #expect(try runGDArchive(["--db", db, "prune", "--older-than", "soon"]).status == 64)
+        #expect(try runGDArchive(["--db", db, "prune", "--older-than=-5d"]).status == 64)  // an age has no sign
+        #expect(try runGDArchive(["--db", db, "prune", "--older-than", "2y", "--dry-run"]).stdout.hasPrefix("prune: would remove 0 findings"))
     }
 
     @Test func checkFindsWhatIsWrong() throws {

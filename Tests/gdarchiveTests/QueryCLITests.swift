@@ -62,6 +62,10 @@ import Testing
         #expect(report.stdout == (try runGDArchive(["--db", db, "report", "by", "resource_type", "--format", "csv"])).stdout)
         let timeline = try runGDArchive(["--db", db, "report", "timeline", "--since", "-30000d", "--until", "-1d"])
         #expect(timeline.status == 0, "\(timeline.stderr)")
+        // Years (365 days), as in the README's example.
+        let year = try runGDArchive(["--db", db, "report", "timeline", "--bucket", "month", "--by", "remote_ip", "--top", "10", "--since", "-1y"])
+        #expect(year.status == 0, "\(year.stderr)")
+        #expect(try runGDArchive(["--db", db, "query", "--since", "-100y", "--format", "csv"]).stdout == all.stdout)
         let importing = try runGDArchive(["--db", db, "import", "--since", "-7d", try tmp.copyFixture("exports")])
         #expect(importing.status == 0, "\(importing.stderr)")
     }

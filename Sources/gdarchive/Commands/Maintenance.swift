@@ -46,18 +46,10 @@ extension GDArchiveCommand {
         @Option(help: ArgumentHelp("If an import holds the archive, wait up to this many seconds, then exit 75.", valueName: "seconds"))
         var wait: Double = 0
 
-        /// 400d, 52w, 2y, 36h, 90m → milliseconds.
+        /// 400d, 52w, 2y, 36h, 90m → milliseconds (no sign: an age).
         static func duration(_ text: String) -> Int64? {
-            guard let unit = text.last, let amount = Int64(text.dropLast()), amount >= 0 else { return nil }
-            let day: Int64 = 86_400_000
-            switch unit {
-            case "y": return amount * 365 * day
-            case "w": return amount * 7 * day
-            case "d": return amount * day
-            case "h": return amount * 3_600_000
-            case "m": return amount * 60_000
-            default: return nil
-            }
+            guard text.first?.isNumber == true else { return nil }
+            return Timestamp.duration(text)
         }
 
         func validate() throws {

@@ -16,7 +16,7 @@ extension GDArchiveCommand {
                 (service.action.awsApiCallAction.api = 'GetSecretValue'). Operators: = != < <= > >=, \
                 like, not like, in (…), not in (…), between … and …, is null, is not null, and, or, \
                 not, parentheses. Values: 'text' ('' for a quote), numbers, true/false, timestamps \
-                ('2024-05-01', '2024-05-01T12:00:00Z'), relative times (now, -30m, -24h, -7d, -2w), \
+                ('2024-05-01', '2024-05-01T12:00:00Z'), relative times (now, -30m, -24h, -7d, -2w, -1y), \
                 severity labels (low, medium, high, critical).
 
                 Prints the latest version of each finding unless --all-versions. Sample findings are \
