@@ -1,4 +1,5 @@
 import GDArchiveBasics
+
 /// A token of the filter language, with its position in the filter text.
 public struct Token: Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
