@@ -8,8 +8,8 @@ import Foundation
 /// ```
 ///
 /// Version `v` of finding `n` has `service.count` growing with `v` and `updatedAt`/
-/// `eventLastSeen` advancing an hour per version; everything else is fixed by `n`, so the same
-/// (n, v) always gives the same bytes. Shapes follow the real samples: nulls, numbers as strings
+/// `eventLastSeen` advancing by `spacing` (an hour unless given) per version; everything else is
+/// fixed by `n`, so the same (n, v) always gives the same bytes. Shapes follow the real samples: nulls, numbers as strings
 /// (`asn`), nested arrays, and a mix of resource and action types.
 public struct FindingGenerator: Sendable {
     private let seed: UInt64
@@ -42,13 +42,14 @@ public struct FindingGenerator: Sendable {
     }
 
     /// One finding version as a compact JSON line (no trailing newline).
-    public func finding(number n: Int, version v: Int, account: String = "111122223333", region: String = "us-east-1") -> String {
+    public func finding(number n: Int, version v: Int, account: String = "111122223333", region: String = "us-east-1",
+                        spacing: Int64 = 3600) -> String {
         let kind = Self.kinds[Int(mix(n, 3) % UInt64(Self.kinds.count))]
         let id = id(n)
         let severity = [2, 5, 8][Int(mix(n, 4) % 3)]
         let base: Int64 = 1_735_689_600 + Int64(mix(n, 5) % 31_536_000)  // some time in 2025
         let created = iso(base)
-        let updated = iso(base + Int64(v - 1) * 3600)
+        let updated = iso(base + Int64(v - 1) * spacing)
         let ip = "198.51.\(mix(n, 6) % 256).\(mix(n, 7) % 256)"
         let count = 1 + (v - 1) * Int(1 + mix(n, 8) % 5)
         let action: String
@@ -131,10 +132,16 @@ public struct FindingGenerator: Sendable {
         public var gzipBytes = 0
     }
 
+    /// The time between a finding's versions in a benchmark corpus: a day. Changing what
+    /// ``writeCorpus(at:findings:meanVersions:targetFiles:accounts:regions:)`` writes means
+    /// changing `CORPUS_FORMAT` in `Benchmarks/run` too, so that cached corpora are made again.
+    public static let corpusSpacing: Int64 = 86_400
+
     /// Writes a realistic export tree: `findings` findings spread over `accounts` × `regions`,
-    /// each with 1 … 2·`meanVersions`−1 versions (count growing, updatedAt advancing 6–24 h per
-    /// version) over 2025, one folder per day as in `AWSLogs/<account>/GuardDuty/<region>/YYYY/MM/DD/`,
-    /// split into about `targetFiles` gzip JSON-lines files.
+    /// each with 1 … 2·`meanVersions`−1 versions (count growing, updatedAt advancing a day per
+    /// version, so that each version is in another export file) over 2025, one folder per day as
+    /// in `AWSLogs/<account>/GuardDuty/<region>/YYYY/MM/DD/`, split into about `targetFiles` gzip
+    /// JSON-lines files.
     public func writeCorpus(at root: URL, findings: Int, meanVersions: Int, targetFiles: Int,
                             accounts: Int = 1, regions: Int = 1) throws -> CorpusStats {
         let accountIDs = (0..<accounts).map { String(111_122_223_333 + $0 * 111_111) }
@@ -147,8 +154,11 @@ public struct FindingGenerator: Sendable {
             let start = base + Int64(mix(n, 5) % 31_536_000)
             let group = Int32(n % (accounts * regionNames.count))
             for v in 1...versions {
-                let t = start + Int64(v - 1) * 3600
-                let day = Int32(min(364, (t - base) / 86_400))
+                // A day between versions, and so one version of a finding per export file: an
+                // export carries each finding once, as it stands when exported. (The last
+                // versions of findings that start in late December fall in January 2026.)
+                let t = start + Int64(v - 1) * Self.corpusSpacing
+                let day = Int32((t - base) / 86_400)
                 events.append(Event(finding: Int32(n), version: Int32(v), day: day, group: group))
             }
         }
@@ -166,7 +176,8 @@ public struct FindingGenerator: Sendable {
             let account = accountIDs[Int(first.group) % accounts]
             let region = String(regionNames[Int(first.group) / accounts])
             while j < events.count && j - i < perFile && events[j].group == first.group && events[j].day == first.day {
-                text += finding(number: Int(events[j].finding), version: Int(events[j].version), account: account, region: region) + "\n"
+                text += finding(number: Int(events[j].finding), version: Int(events[j].version), account: account, region: region,
+                                spacing: Self.corpusSpacing) + "\n"
                 j += 1
             }
             let date = Date(timeIntervalSince1970: TimeInterval(base + Int64(first.day) * 86_400))

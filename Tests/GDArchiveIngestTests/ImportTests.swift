@@ -227,6 +227,30 @@ final class TestArchive {
     }
 }
 
+/// The benchmark corpus is shaped like the S3 export: GuardDuty exports a finding once per
+/// export, as it stands then, so no file holds two versions of one finding.
+@Suite struct BenchmarkCorpusTests {
+    @Test func eachExportFileHoldsOneVersionOfAFindingAndVersionsAreADayApart() throws {
+        let t = try TestArchive()
+        let tree = t.tmp.url.appendingPathComponent("corpus")
+        let stats = try FindingGenerator(seed: 7).writeCorpus(at: tree, findings: 300, meanVersions: 4, targetFiles: 40, accounts: 2, regions: 2)
+        let summary = try t.importPaths([tree.path])
+        #expect(summary.counts.newVersions == stats.versions && summary.counts.errors == 0)
+        #expect(stats.files >= 40)
+        // Per file: as many findings as versions.
+        #expect(try t.int("""
+            SELECT count(*) FROM (SELECT s.file_id FROM sightings s JOIN versions v ON v.version_id = s.version_id
+                                  GROUP BY s.file_id HAVING count(*) != count(DISTINCT v.finding_key))
+            """) == 0)
+        // A finding's versions: a day apart, each in its own day's folder.
+        #expect(try t.int("""
+            SELECT count(*) FROM versions a JOIN versions b ON b.finding_key = a.finding_key AND b.count > a.count
+            WHERE julianday(b.updated_at) - julianday(a.updated_at) < 1
+            """) == 0)
+        #expect(try t.int("SELECT count(DISTINCT finding_key) FROM versions WHERE count > 1") > 100)
+    }
+}
+
 @Suite struct RealSampleTests {
     @Test func theSharedSamplesImportAsTheirREADMEDescribes() throws {
         guard let samples = Paths.samples else {
