@@ -8,9 +8,10 @@ import Foundation
 /// ```
 ///
 /// Version `v` of finding `n` has `service.count` growing with `v` and `updatedAt`/
-/// `eventLastSeen` advancing by `spacing` (an hour unless given) per version; everything else is
-/// fixed by `n`, so the same (n, v) always gives the same bytes. Shapes follow the real samples: nulls, numbers as strings
-/// (`asn`), nested arrays, and a mix of resource and action types.
+/// `eventLastSeen` advancing by `spacing` (an hour unless given) per version; everything else
+/// is fixed by `n`, so the same (n, v) always gives the same bytes. Shapes follow the real
+/// samples: nulls, numbers as strings (`asn`), nested arrays, and a mix of resource and action
+/// types.
 public struct FindingGenerator: Sendable {
     private let seed: UInt64
 
