@@ -88,6 +88,10 @@ public final class Archive: Sendable {
     /// Opens (and if allowed creates) the archive at `path` and brings its schema up to date.
     public static func open(path rawPath: String, mode: OpenMode = .create, busyTimeout: Double = 30) throws -> Archive {
         let path = expandTilde(rawPath)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue {
+            throw StoreError.notADatabase(path: path)  // SQLite would say "disk I/O error"
+        }
         if mode == .read && FileManager.default.fileExists(atPath: path) && !canWrite(path) {
             return try openReadOnly(path: path, busyTimeout: busyTimeout)
         }

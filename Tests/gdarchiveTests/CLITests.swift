@@ -65,6 +65,12 @@ func withoutSize(_ json: String) -> String {
         let broken = try runGDArchive(["--db", notSQLite, "status"])
         #expect(broken.status == 76)
         #expect(broken.stderr.contains("is not an SQLite database"))
+        // A folder, for reading and for writing (SQLite itself says "disk I/O error").
+        for command in [["status"], ["import", notSQLite]] {
+            let folder = try runGDArchive(["--db", tmp.url.path] + command)
+            #expect(folder.status == 76, "\(command): \(folder.stderr)")
+            #expect(folder.stderr.contains("is not an SQLite database; check the --db path"), "\(folder.stderr)")
+        }
         let missing = try runGDArchive(["--db", tmp.path("absent.sqlite"), "status"])
         #expect(missing.status == 66)
         #expect(missing.stderr.contains("no archive at"))
