@@ -19,30 +19,22 @@ import Testing
     ]
 
     static func randomArchive(in tmp: TemporaryDirectory, number: Int) throws -> Archive {
-        let archive = try Archive.open(path: tmp.path("a\(number).sqlite"))
-        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
-        var generator = SystemRandomNumberGenerator()
-        try archive.database.write { db in
-            let writer = try ArchiveWriter(db: db, runID: run)
-            let file = try writer.sourceFile(path: "/x")
-            for n in 0..<300 {
-                let finding = Int.random(in: 0..<50, using: &generator)
-                var record = VersionRecord(id: "f\(finding)", accountId: "1", region: "r", body: #"{"id":"f\#(finding)","n":\#(n)}"#)
-                let day = Int.random(in: 1...31, using: &generator), hour = Int.random(in: 0...23, using: &generator)
-                record.updatedAt = String(format: "2025-01-%02dT%02d:00:00.000Z", day, hour)
-                record.count = Int.random(in: 0..<8, using: &generator) == 0 ? nil : Int64.random(in: 1...40, using: &generator)
-                record.sample = finding % 9 == 0
-                var indicators = Set<Indicator>()
-                for pool in Self.pools {
-                    for _ in 0..<Int.random(in: 0...2, using: &generator) {
-                        indicators.insert(Indicator(kind: pool.kind, value: pool.values.randomElement(using: &generator)!))
-                    }
+        try GDArchiveReportTests.randomArchive(in: tmp, number: number, versions: 300) { n, generator in
+            let finding = Int.random(in: 0..<50, using: &generator)
+            var record = VersionRecord(id: "f\(finding)", accountId: "1", region: "r", body: #"{"id":"f\#(finding)","n":\#(n)}"#)
+            let day = Int.random(in: 1...31, using: &generator), hour = Int.random(in: 0...23, using: &generator)
+            record.updatedAt = String(format: "2025-01-%02dT%02d:00:00.000Z", day, hour)
+            record.count = Int.random(in: 0..<8, using: &generator) == 0 ? nil : Int64.random(in: 1...40, using: &generator)
+            record.sample = finding % 9 == 0
+            var indicators = Set<Indicator>()
+            for pool in Self.pools {
+                for _ in 0..<Int.random(in: 0...2, using: &generator) {
+                    indicators.insert(Indicator(kind: pool.kind, value: pool.values.randomElement(using: &generator)!))
                 }
-                record.indicators = indicators.sorted()
-                _ = try writer.store(record, file: file, line: n + 1, recordIndex: 0)
             }
+            record.indicators = indicators.sorted()
+            return record
         }
-        return archive
     }
 
     /// The labels of the grouped field, as a subquery over the `indicators` view.

@@ -57,26 +57,18 @@ import Testing
 /// timelines, on random archives.
 @Suite struct TimelineAggregateTests {
     static func randomArchive(in tmp: TemporaryDirectory, number: Int) throws -> Archive {
-        let archive = try Archive.open(path: tmp.path("a\(number).sqlite"))
-        let run = try ArchiveWriter.beginRun(in: archive, command: "test")
-        var generator = SystemRandomNumberGenerator()
-        try archive.database.write { db in
-            let writer = try ArchiveWriter(db: db, runID: run)
-            let file = try writer.sourceFile(path: "/x")
-            for n in 0..<400 {
-                let finding = Int.random(in: 0..<60, using: &generator)
-                var record = VersionRecord(id: "f\(finding)", accountId: "1", region: "r", body: #"{"id":"f\#(finding)","n":\#(n)}"#)
-                // Mostly within January 2025, some outside it, a few without a time.
-                let day = Int.random(in: -3...34, using: &generator)
-                let time = Calendar(identifier: .gregorian).date(byAdding: .hour, value: day * 24 + Int.random(in: 0...23, using: &generator),
-                                                                 to: Date(timeIntervalSince1970: 1_735_689_600))!
-                record.updatedAt = Int.random(in: 0..<20, using: &generator) == 0 ? nil : Timestamp.format(epochMilliseconds: Int64(time.timeIntervalSince1970 * 1000))
-                record.count = Int.random(in: 0..<10, using: &generator) == 0 ? nil : Int64.random(in: 1...50, using: &generator)
-                record.sample = finding % 7 == 0
-                _ = try writer.store(record, file: file, line: n + 1, recordIndex: 0)
-            }
+        try GDArchiveReportTests.randomArchive(in: tmp, number: number, versions: 400) { n, generator in
+            let finding = Int.random(in: 0..<60, using: &generator)
+            var record = VersionRecord(id: "f\(finding)", accountId: "1", region: "r", body: #"{"id":"f\#(finding)","n":\#(n)}"#)
+            // Mostly within January 2025, some outside it, a few without a time.
+            let day = Int.random(in: -3...34, using: &generator)
+            let time = Calendar(identifier: .gregorian).date(byAdding: .hour, value: day * 24 + Int.random(in: 0...23, using: &generator),
+                                                             to: Date(timeIntervalSince1970: 1_735_689_600))!
+            record.updatedAt = Int.random(in: 0..<20, using: &generator) == 0 ? nil : Timestamp.format(epochMilliseconds: Int64(time.timeIntervalSince1970 * 1000))
+            record.count = Int.random(in: 0..<10, using: &generator) == 0 ? nil : Int64.random(in: 1...50, using: &generator)
+            record.sample = finding % 7 == 0
+            return record
         }
-        return archive
     }
 
     @Test(arguments: [Bucket.day, .week, .hour])
