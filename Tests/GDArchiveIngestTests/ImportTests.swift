@@ -252,11 +252,9 @@ final class TestArchive {
 }
 
 @Suite struct RealSampleTests {
-    @Test func theSharedSamplesImportAsTheirREADMEDescribes() throws {
-        guard let samples = Paths.samples else {
-            print("skipped: \(Paths.samplesMissing)")
-            return
-        }
+    @Test(.enabled(if: Paths.samples != nil, Comment(rawValue: Paths.samplesMissing)))
+    func theSharedSamplesImportAsTheirREADMEDescribes() throws {
+        let samples = try #require(Paths.samples)
         let t = try TestArchive()
         let folders = ["s3-export-lines", "single-findings", "cli-pascalcase", "eventbridge", "not-a-finding"]
         let summary = try t.importPaths(folders.map { samples.appendingPathComponent($0).path })
@@ -283,11 +281,9 @@ final class TestArchive {
         #expect(try t.strings("SELECT json_extract(body, '$.service.ebsVolumeScanDetails.scanStartedAt') FROM finding_versions WHERE id = '16f05caa14654697a0725be23b9e1a0f'") == ["1639010703"])
     }
 
-    @Test func everySampleFindingSurvivesLosslessly() throws {
-        guard let samples = Paths.samples else {
-            print("skipped: \(Paths.samplesMissing)")
-            return
-        }
+    @Test(.enabled(if: Paths.samples != nil, Comment(rawValue: Paths.samplesMissing)))
+    func everySampleFindingSurvivesLosslessly() throws {
+        let samples = try #require(Paths.samples)
         let t = try TestArchive()
         let folder = samples.appendingPathComponent("single-findings")
         try t.importPaths([folder.path])

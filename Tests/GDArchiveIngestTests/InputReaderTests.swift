@@ -19,19 +19,6 @@ import Testing
         return (InputReader.Job(fd: open(path, O_RDONLY | O_CLOEXEC), ownsDescriptor: true, hashing: true, queue: queue), queue)
     }
 
-    /// Waits until the count of batches in flight has not changed for a while.
-    func settled(_ budget: ReadBudget) -> Int {
-        var last = -1, stableSince = Date()
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let now = budget.batchesInFlight
-            if now != last { last = now; stableSince = Date() }
-            if Date().timeIntervalSince(stableSince) > 0.3 { break }
-            usleep(10_000)
-        }
-        return last
-    }
-
     @Test func theReaderRunsAheadAcrossInputsWithinItsBudgetAndKeepsTheirOrder() throws {
         let tmp = try TemporaryDirectory()
         let paths = try inputs(tmp)
@@ -45,7 +32,7 @@ import Testing
         }
         // Nothing taken yet: the reader went past the first inputs (each holds at most 8
         // batches) and stopped at the shared budget.
-        #expect(settled(reader.budget) == reader.budget.limit)
+        #expect(reader.budget.waitUntilAProducerWaits() == reader.budget.limit)
         // Taking them in order gives every record of each input, in line order, and the
         // content hash last.
         for queue in queues {
@@ -70,7 +57,7 @@ import Testing
         let reader = InputReader()
         let jobs = paths.map { job($0, reader) }
         for (job, _) in jobs { reader.enqueue(job) }
-        _ = settled(reader.budget)
+        _ = reader.budget.waitUntilAProducerWaits()
         // The writer gives up (an error, a stop request): every queue is cancelled in order,
         // and each is closed (its descriptor with it), read or not, without waiting for the
         // writer to take anything.

@@ -91,11 +91,9 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 
-    @Test func thePageRendersInAHeadlessBrowserWithoutScriptErrors() throws {
-        guard Self.chromium() != nil else {
-            print("skipped: Chromium is not installed (.ci/run installs Debian's chromium package; it could not be installed here)")
-            return
-        }
+    @Test(.enabled(if: HTMLReportTests.chromium() != nil,
+                   "Chromium is not installed (.ci/run installs Debian's chromium package; it could not be installed here)"))
+    func thePageRendersInAHeadlessBrowserWithoutScriptErrors() throws {
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")
         _ = try runGDArchive(["--db", db, "import", "--quiet", try tmp.copyFixture(".", as: "Fixtures")])

@@ -322,11 +322,9 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         #expect(try runNightly([], env: env).status == 64)
     }
 
-    @Test func theScriptIsCleanUnderShellcheck() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/shellcheck") else {
-            print("skipped: shellcheck is not installed (apt-get install shellcheck)")
-            return
-        }
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/shellcheck"),
+                   "shellcheck is not installed (apt-get install shellcheck)"))
+    func theScriptIsCleanUnderShellcheck() throws {
         let result = try runProgram("/usr/bin/shellcheck", [Paths.packageRoot.appendingPathComponent("contrib/gdarchive-nightly").path])
         #expect(result.status == 0, "\(result.stdout)")
     }

@@ -88,11 +88,9 @@ import Testing
         #expect(table.contains("resize-images"))
     }
 
-    @Test func samplesAreLeftOutWithANote() throws {
-        guard let samples = Paths.samples else {
-            print("skipped: \(Paths.samplesMissing)")
-            return
-        }
+    @Test(.enabled(if: Paths.samples != nil, Comment(rawValue: Paths.samplesMissing)))
+    func samplesAreLeftOutWithANote() throws {
+        let samples = try #require(Paths.samples)
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")
         _ = try runGDArchive(["--db", db, "import", samples.appendingPathComponent("single-findings").path])

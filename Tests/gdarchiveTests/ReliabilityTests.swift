@@ -5,13 +5,17 @@ import Testing
 
 @Suite(.serialized) struct ArchiveFaultTests {
     /// Runs the binary as the unprivileged user `nobody` (root ignores file permissions).
-    func runAsNobody(_ arguments: [String]) throws -> CommandResult? {
-        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return nil }
+    static let canActAsNobody = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+    static let nobodyMissing: Comment = "needs root and setpriv to act as an unprivileged user"
+
+    func runAsNobody(_ arguments: [String]) throws -> CommandResult {
+        try #require(Self.canActAsNobody, Self.nobodyMissing)
         return try runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Paths.binary.path] + arguments,
                               environment: ["HOME": "/tmp"])
     }
 
-    @Test func aReadOnlyArchiveOrFolderIsRefusedAndLeftAlone() throws {
+    @Test(.enabled(if: ArchiveFaultTests.canActAsNobody, ArchiveFaultTests.nobodyMissing))
+    func aReadOnlyArchiveOrFolderIsRefusedAndLeftAlone() throws {
         let tmp = try TemporaryDirectory()
         chmod(tmp.url.path, 0o755)
         let db = tmp.path("a.sqlite")
@@ -20,15 +24,12 @@ import Testing
         chmod(input, 0o644)
         chmod(db, 0o644)
         let before = try Data(contentsOf: URL(fileURLWithPath: db))
-        guard let result = try runAsNobody(["--db", db, "import", input]) else {
-            print("skipped: needs root and setpriv to act as an unprivileged user")
-            return
-        }
+        let result = try runAsNobody(["--db", db, "import", input])
         #expect(result.status == 73, "\(result.stderr)")
         #expect(result.stderr.contains("cannot be written"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
         // A new archive in a folder nobody may write in.
-        let denied = try #require(try runAsNobody(["--db", tmp.path("new.sqlite"), "import", input]))
+        let denied = try runAsNobody(["--db", tmp.path("new.sqlite"), "import", input])
         #expect(denied.status == 73)
         #expect(denied.stderr.contains("cannot create the archive"))
         // An archive others may read gets a warning (findings describe weak spots).
@@ -40,7 +41,8 @@ import Testing
     /// Evidence is often read from write-protected media or another user's folder: the
     /// reading commands open such an archive read-only, answer as they would with write
     /// access, and leave no file behind; writing commands are still refused (73).
-    @Test func anArchiveTheUserMayNotWriteCanStillBeRead() throws {
+    @Test(.enabled(if: ArchiveFaultTests.canActAsNobody, ArchiveFaultTests.nobodyMissing))
+    func anArchiveTheUserMayNotWriteCanStillBeRead() throws {
         let tmp = try TemporaryDirectory()
         chmod(tmp.url.path, 0o755)
         let db = tmp.path("a.sqlite")
@@ -54,16 +56,12 @@ import Testing
             ["query", "severity >= 4", "--format", "jsonl"], ["query", "--all-versions", "--raw"], ["show", String(id)],
             ["check"], ["sql", "SELECT count(*) AS n FROM finding_versions", "--format", "csv"],
         ]
-        guard try runAsNobody(["--db", db, "status"]) != nil else {
-            print("skipped: needs root and setpriv to act as an unprivileged user")
-            return
-        }
         for read in reads {
-            let asNobody = try #require(try runAsNobody(["--db", db] + read))
+            let asNobody = try runAsNobody(["--db", db] + read)
             #expect(asNobody.status == 0, "\(read): \(asNobody.stderr)")
             #expect(asNobody.stdout == (try runGDArchive(["--db", db] + read)).stdout, "\(read)")
         }
-        let refused = try #require(try runAsNobody(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")]))
+        let refused = try runAsNobody(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
         #expect(refused.status == 73)
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: tmp.url.path).filter { $0.hasPrefix("a.sqlite-") }
@@ -76,7 +74,7 @@ import Testing
         try writer.write { db in try db.execute(sql: "CREATE TABLE scratch (x)") }
         chmod(db + "-wal", 0o600)
         chmod(db + "-shm", 0o600)
-        let busy = try #require(try runAsNobody(["--db", db, "report", "summary"]))
+        let busy = try runAsNobody(["--db", db, "report", "summary"])
         #expect(busy.status == 75, "\(busy.stderr)")
         #expect(busy.stderr.contains("an import by a user who may write it is running"), "\(busy.stderr)")
         try writer.write { db in try db.execute(sql: "DROP TABLE scratch") }
@@ -86,7 +84,7 @@ import Testing
         try DatabaseQueue(path: db, configuration: config).write { db in
             try db.execute(sql: "UPDATE derived_state SET version = version - 1 WHERE name = 'indicators'")
         }
-        let stale = try #require(try runAsNobody(["--db", db, "query", "ioc like '%'", "--format", "csv"]))
+        let stale = try runAsNobody(["--db", db, "query", "ioc like '%'", "--format", "csv"])
         #expect(stale.status == 0)
         #expect(stale.stderr.contains("its indicators were extracted by an older gdarchive"), "\(stale.stderr)")
         // One from an older gdarchive (a migration not recorded) cannot be read without
@@ -94,7 +92,7 @@ import Testing
         try DatabaseQueue(path: db, configuration: config).write { db in
             try db.execute(sql: "DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
         }
-        let older = try #require(try runAsNobody(["--db", db, "report", "summary"]))
+        let older = try runAsNobody(["--db", db, "report", "summary"])
         #expect(older.status == 73)
         #expect(older.stderr.contains("can only be read here, and it was written by an older gdarchive"), "\(older.stderr)")
     }

@@ -20,11 +20,9 @@ import Testing
                 try bodies(runGDArchive(["--db", db, "sql", query, "--format", "json"]).stdout))
     }
 
-    @Test func theSQLiteShellReadsBodiesWithTheExtension() throws {
-        guard let shell = Self.shell else {
-            print("skipped: the sqlite3 shell is not installed (apt-get install sqlite3)")
-            return
-        }
+    @Test(.enabled(if: SQLiteExtensionTests.shell != nil, "the sqlite3 shell is not installed (apt-get install sqlite3)"))
+    func theSQLiteShellReadsBodiesWithTheExtension() throws {
+        let shell = try #require(Self.shell)
         try #require(FileManager.default.fileExists(atPath: Self.library.path), "libGDArchiveSQLite.so is built beside the binary")
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")
@@ -37,11 +35,9 @@ import Testing
         #expect(bodies.shell == bodies.tool)
     }
 
-    @Test func theExtensionReadsBasesCompressedWithTheArchivesDictionary() throws {
-        guard let shell = Self.shell else {
-            print("skipped: the sqlite3 shell is not installed (apt-get install sqlite3)")
-            return
-        }
+    @Test(.enabled(if: SQLiteExtensionTests.shell != nil, "the sqlite3 shell is not installed (apt-get install sqlite3)"))
+    func theExtensionReadsBasesCompressedWithTheArchivesDictionary() throws {
+        let shell = try #require(Self.shell)
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")
         // 1,200 findings: the first 1,000 bases train the dictionary, the last 200 use it.

@@ -19,6 +19,8 @@ enum ParsedItem: Sendable {
 final class ReadBudget: @unchecked Sendable {
     let condition = NSCondition()
     var inFlight = 0
+    /// Producers waiting in ``ItemQueue/put(_:)`` for room (in the budget or their queue).
+    var waitingProducers = 0
     let limit: Int
 
     init(limit: Int = 16) {
@@ -29,6 +31,15 @@ final class ReadBudget: @unchecked Sendable {
     var batchesInFlight: Int {
         condition.lock()
         defer { condition.unlock() }
+        return inFlight
+    }
+
+    /// Blocks until a producer waits for room, and returns the batches in flight then (for
+    /// tests: an observable state, not a pause).
+    func waitUntilAProducerWaits() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while waitingProducers == 0 { condition.wait() }
         return inFlight
     }
 }
@@ -52,7 +63,12 @@ final class ItemQueue: @unchecked Sendable {
     func put(_ batch: [ParsedItem]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while (batches.count >= capacity || budget.inFlight >= budget.limit) && !cancelled { condition.wait() }
+        while (batches.count >= capacity || budget.inFlight >= budget.limit) && !cancelled {
+            budget.waitingProducers += 1
+            condition.broadcast()
+            condition.wait()
+            budget.waitingProducers -= 1
+        }
         if cancelled { return false }
         batches.append(batch)
         budget.inFlight += 1
