@@ -14,13 +14,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // SHA-256 on the CPU's SHA instructions (BoringSSL's code).
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        // Child processes: both pipes drained concurrently, signals told from exit codes.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
     ],
     targets: [
         // MARK: - System libraries
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        // The system SQLite's C API, for the one connection GRDB cannot provide: the
-        // authorizer-guarded read-only connection of `gdarchive sql`.
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Finding bodies compressed with zstd (libzstd-dev), and the SQL functions that read
         // them on every connection the tool opens.
         .target(
@@ -39,8 +40,12 @@ let package = Package(
         ),
 
         // MARK: - Library modules (dependency arrows enforced by the compiler)
-        // Basics: timestamps and SHA-256, shared by every module. No dependencies.
-        .target(name: "GDArchiveBasics"),
+        // Basics: timestamps, SHA-256 and child processes, shared by every module.
+        .target(
+            name: "GDArchiveBasics",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Subprocess", package: "swift-subprocess")]
+        ),
         // Store: the archive file, its schema (from Migrations/), the write path. No parsing.
         .target(
             name: "GDArchiveStore",
@@ -59,7 +64,8 @@ let package = Package(
         // Pure: no SQLite.
         .target(name: "GDArchiveQuery", dependencies: ["GDArchiveBasics"]),
         // Report: running queries, finding histories, output formats.
-        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CSQLite", "CGDArchiveTimeline"]),
+        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CGDArchiveTimeline",
+                                                       .product(name: "GRDBSQLite", package: "GRDB.swift")]),
 
         // MARK: - Executables
         .executableTarget(

@@ -1,59 +1,91 @@
 import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
-/// Runs a program to its end and collects what it printed (both pipes are drained at once, so
-/// a chatty program can never block on a full pipe).
+/// Runs a program to its end and collects what it printed, on swiftlang/swift-subprocess:
+/// standard input is written while both output pipes are drained, so a chatty program can
+/// never block on a full pipe, and a program killed by a signal is told from one that exited.
 ///
 /// ```swift
-/// let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["aws", "--version"])
-/// print(result.status, String(decoding: result.stdout, as: UTF8.self))
+/// let result = try ChildProcess.run("/usr/bin/env", ["aws", "--version"])
+/// print(result.termination, String(decoding: result.stdout, as: UTF8.self))
 /// ```
-public enum Subprocess {
-    public struct Result: Sendable {
-        public var status: Int32
-        public var stdout: Data
-        public var stderr: Data
-    }
+public enum ChildProcess {
+    /// How the program ended.
+    public enum Termination: Sendable, Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signaled(Int32)
 
-    /// - Parameters:
-    ///   - environment: the whole environment of the child (nil: this process's).
-    ///   - stdin: bytes to write to its standard input (nil: /dev/null).
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
-                           stdin: Data? = nil, currentDirectory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
-        let errorDrain = Drain(err.fileHandleForReading)
-        if let stdin {
-            try? input.fileHandleForWriting.write(contentsOf: stdin)
-            try? input.fileHandleForWriting.close()
-        }
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: output, stderr: errorDrain.finish())
-    }
-
-    /// Reads a pipe to its end on a background thread.
-    private final class Drain: @unchecked Sendable {
-        private var data = Data()
-        private let done = DispatchSemaphore(value: 0)
-
-        init(_ handle: FileHandle) {
-            Thread.detachNewThread { [self] in
-                data = handle.readDataToEndOfFile()
-                done.signal()
+        public var description: String {
+            switch self {
+            case .exited(let code): return "exit status \(code)"
+            case .signaled(let signal): return "killed by signal \(signal)"
             }
         }
+    }
 
-        func finish() -> Data {
-            done.wait()
-            return data
+    public struct Result: Sendable {
+        public var termination: Termination
+        public var stdout: [UInt8]
+        public var stderr: [UInt8]
+
+        /// The status a shell would report: the exit code, or 128 + the signal.
+        public var status: Int32 {
+            switch termination {
+            case .exited(let code): return code
+            case .signaled(let signal): return 128 + signal
+            }
         }
+    }
+
+    /// Blocks the calling thread until the program ends. Call it from a thread outside Swift's
+    /// cooperative pool (the command line's main thread): swift-subprocess starts tasks of its
+    /// own, which need a pool thread; from async code, call ``runAsync(_:_:environment:stdin:currentDirectory:)``.
+    ///
+    /// - Parameters:
+    ///   - executable: a path, or a name looked up in `PATH`.
+    ///   - environment: the whole environment of the child (nil: this process's).
+    ///   - stdin: bytes to write to its standard input (nil: /dev/null).
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           stdin: [UInt8]? = nil, currentDirectory: String? = nil) throws -> Result {
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do {
+                box.result = .success(try await runAsync(executable, arguments, environment: environment, stdin: stdin,
+                                                         currentDirectory: currentDirectory))
+            } catch {
+                box.result = .failure(error)
+            }
+            done.signal()
+        }
+        done.wait()
+        return try box.result!.get()
+    }
+
+    public static func runAsync(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                                stdin: [UInt8]? = nil, currentDirectory: String? = nil) async throws -> Result {
+        let program: Executable = executable.contains("/") ? .path(FilePath(executable)) : .name(executable)
+        let env: Subprocess.Environment = environment.map { variables in
+            .custom(Dictionary(variables.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } },
+                               uniquingKeysWith: { first, _ in first }))
+        } ?? .inherit
+        let directory = currentDirectory.map { FilePath($0) }
+        let outcome = try await Subprocess.run(program, arguments: Arguments(arguments), environment: env, workingDirectory: directory,
+                                               input: .array(stdin ?? []), output: .bytes(limit: .max), error: .bytes(limit: .max))
+        let termination: Termination
+        switch outcome.terminationStatus {
+        case .exited(let code): termination = .exited(code)
+        case .signaled(let signal): termination = .signaled(signal)
+        }
+        return Result(termination: termination, stdout: outcome.standardOutput, stderr: outcome.standardError)
+    }
+
+    private final class Box: @unchecked Sendable {
+        var result: Swift.Result<Result, Error>?
     }
 }

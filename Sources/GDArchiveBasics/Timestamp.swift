@@ -51,7 +51,7 @@ public enum Timestamp {
             return true
         }
         guard let y = digits(4), expect(45), let mo = digits(2), expect(45), let d = digits(2),
-              (1...12).contains(mo), (1...31).contains(d) else { return nil }
+              (1...12).contains(mo), (1...daysInMonth(y, mo)).contains(d) else { return nil }
         var ms = days(fromCivil: y, mo, d) * 86_400_000
         if i == b.count { return ms }
         guard i < b.count, b[i] == 84 || b[i] == 116 || b[i] == 32 else { return nil }
@@ -84,7 +84,7 @@ public enum Timestamp {
         i += 1
         guard let oh = digits(2) else { return nil }
         _ = expect(58)
-        guard let om = digits(2), i == b.count else { return nil }
+        guard let om = digits(2), i == b.count, oh < 24, om < 60 else { return nil }
         return ms - sign * (oh * 3600 + om * 60) * 1000
     }
 
@@ -100,6 +100,15 @@ public enum Timestamp {
         guard let unit = text.last, let scale = durationUnits[unit], let amount = Int64(text.dropLast()) else { return nil }
         let (product, overflow) = amount.multipliedReportingOverflow(by: scale)
         return overflow ? nil : product
+    }
+
+    /// Days in month `m` of year `y` (Gregorian: February has 29 in leap years).
+    public static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
+        switch m {
+        case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     // Howard Hinnant's days_from_civil / civil_from_days.

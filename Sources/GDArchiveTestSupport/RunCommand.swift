@@ -24,13 +24,54 @@ public func testEnvironment(_ extra: [String: String] = [:]) -> [String: String]
     return env
 }
 
-/// Runs any program to its end (see ``testEnvironment(_:)``).
+/// Runs any program to its end (see ``testEnvironment(_:)``): standard input is written on a
+/// thread of its own while both output pipes are drained, so no pipe can fill and block; the
+/// status of a program killed by a signal is 128 + the signal, as a shell reports it.
+///
+/// Tests run on Swift's cooperative pool, which ``ChildProcess`` (swift-subprocess, whose
+/// tasks need a pool thread) must not block; this helper uses threads of its own instead.
 public func runProgram(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: [UInt8]? = nil,
                        currentDirectory: URL? = nil) throws -> CommandResult {
-    let result = try Subprocess.run(URL(fileURLWithPath: executable), arguments, environment: testEnvironment(environment),
-                                    stdin: stdin.map { Data($0) }, currentDirectory: currentDirectory)
-    return CommandResult(status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
-                         stderr: String(decoding: result.stderr, as: UTF8.self))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = testEnvironment(environment)
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    try process.run()
+    let output = Drain(out.fileHandleForReading), errors = Drain(err.fileHandleForReading)
+    if let stdin {
+        let writer = input.fileHandleForWriting
+        Thread.detachNewThread {
+            try? writer.write(contentsOf: stdin)
+            try? writer.close()
+        }
+    }
+    process.waitUntilExit()
+    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    return CommandResult(status: status, stdout: String(decoding: output.finish(), as: UTF8.self),
+                         stderr: String(decoding: errors.finish(), as: UTF8.self))
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class Drain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func finish() -> Data {
+        done.wait()
+        return data
+    }
 }
 
 /// Runs the real `gdarchive` binary, as a user would.

@@ -176,8 +176,8 @@ public final class Puller {
     private func callRaw(region: String, _ arguments: [String]) throws -> Data {
         var attempt = 0
         while true {
-            let (status, stdout, stderr) = try runCLI(globalArguments(region: region) + arguments)
-            if status == 0 { return stdout }
+            let (termination, stdout, stderr) = try runCLI(globalArguments(region: region) + arguments)
+            if termination == .exited(0) { return stdout }
             let message = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if attempt < options.maxRetries && Self.throttlingMarkers.contains(where: message.contains) {
                 let delay = options.backoffMilliseconds << attempt
@@ -186,15 +186,14 @@ public final class Puller {
                 attempt += 1
                 continue
             }
-            throw PullFailure(command: commandLine(region: region, arguments), message: message.isEmpty ? "exit status \(status)" : message)
+            throw PullFailure(command: commandLine(region: region, arguments), message: message.isEmpty ? "\(termination)" : message)
         }
     }
 
-    private func runCLI(_ arguments: [String]) throws -> (Int32, Data, Data) {
-        let executable = options.aws.contains("/") ? URL(fileURLWithPath: options.aws) : URL(fileURLWithPath: "/usr/bin/env")
+    private func runCLI(_ arguments: [String]) throws -> (ChildProcess.Termination, Data, Data) {
         do {
-            let result = try Subprocess.run(executable, options.aws.contains("/") ? arguments : [options.aws] + arguments)
-            return (result.status, result.stdout, result.stderr)
+            let result = try ChildProcess.run(options.aws, arguments)
+            return (result.termination, Data(result.stdout), Data(result.stderr))
         } catch {
             throw PullFailure(command: options.aws, message: "cannot run it (\(error.localizedDescription)); install the AWS CLI or name it with --aws PATH")
         }
