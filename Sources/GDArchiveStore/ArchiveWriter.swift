@@ -43,6 +43,14 @@ public struct ArchiveWriter {
             lhs.newVersions += rhs.newVersions; lhs.knownVersions += rhs.knownVersions
             lhs.skipped += rhs.skipped; lhs.errors += rhs.errors
         }
+
+        public static func - (lhs: Counts, rhs: Counts) -> Counts {
+            var d = Counts()
+            d.files = lhs.files - rhs.files; d.records = lhs.records - rhs.records; d.newFindings = lhs.newFindings - rhs.newFindings
+            d.newVersions = lhs.newVersions - rhs.newVersions; d.knownVersions = lhs.knownVersions - rhs.knownVersions
+            d.skipped = lhs.skipped - rhs.skipped; d.errors = lhs.errors - rhs.errors
+            return d
+        }
     }
 
     public let db: Database

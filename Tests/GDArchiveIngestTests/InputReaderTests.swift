@@ -16,7 +16,7 @@ import Testing
 
     func job(_ path: String, _ reader: InputReader) -> (InputReader.Job, ItemQueue) {
         let queue = ItemQueue(budget: reader.budget)
-        return (InputReader.Job(fd: open(path, O_RDONLY | O_CLOEXEC), ownsDescriptor: true, hashing: true, queue: queue), queue)
+        return (InputReader.Job(open: { open(path, O_RDONLY | O_CLOEXEC) }, ownsDescriptor: true, hashing: true, queue: queue), queue)
     }
 
     @Test func theReaderRunsAheadAcrossInputsWithinItsBudgetAndKeepsTheirOrder() throws {

@@ -51,8 +51,10 @@ extension Importer {
             return try archive.database.writeWithoutTransaction { db in
                 var counts = ArchiveWriter.Counts()
                 try db.inTransaction(.immediate) {
+                    var stopped = false
                     counts = try importOne(db, displayPath: displayPath, storedPath: storedPath, runID: runID, stat: nil,
-                                           source: ReadSource(ownsDescriptor: true, open: open), statements: try WriteStatements(db))
+                                           source: ReadSource(ownsDescriptor: true, open: open), statements: try WriteStatements(db),
+                                           stopped: &stopped)
                     return .commit
                 }
                 return counts

@@ -161,7 +161,7 @@ public final class Importer {
             try archive.database.writeWithoutTransaction { db in
                 try Archive.setPageCache(db, forImport: true)
                 defer { try? Archive.setPageCache(db, forImport: false) }
-                var group = CommitGroup(db: db, interval: options.commitInterval)
+                let group = CommitGroup(db: db, interval: options.commitInterval)
                 let statements = try WriteStatements(db)
                 // Steps planned ahead: the next files to read are already being parsed, one
                 // after another on the reading thread, while this one writes the current file.
@@ -171,11 +171,17 @@ public final class Importer {
                 func plan(_ entry: InputWalker.Entry) throws -> Step {
                     switch entry {
                     case .stdin:
-                        return .read(display: "-", stored: "<stdin>", info: nil, source: ReadSource(ownsDescriptor: false, reader: reader) { 0 })
+                        return .read(display: "-", stored: "<stdin>", info: nil, source: ReadSource(ownsDescriptor: false, streaming: true, reader: reader) { 0 })
                     case .problem(let path, let message, let isError):
                         return .problem(path: path, message: message, isError: isError)
                     case .file(let path, let info):
                         let stored = URL(fileURLWithPath: path).standardizedFileURL.path
+                        if !info.isRegular {
+                            // A FIFO or device named on the command line: a stream, read as it comes.
+                            return .read(display: path, stored: stored, info: nil, source: ReadSource(ownsDescriptor: true, streaming: true, reader: reader) {
+                                Foundation.open(path, O_RDONLY | O_CLOEXEC)
+                            })
+                        }
                         if let since = options.since, !InputWalker.isOnOrAfter(since, path: path, info: info) {
                             return .outsideRange(path)
                         }
@@ -217,6 +223,7 @@ public final class Importer {
                     for case .read(_, _, _, let source) in ahead { source.cancel() }
                     ahead.removeAll()
                 }
+                let shouldStop = options.shouldStop
                 do {
                     while let step = try nextStep() {
                         // A stop request ends the import between files (and commits them).
@@ -248,16 +255,26 @@ public final class Importer {
                             summary.filesOpened += 1
                             source.start(hashing: info != nil)
                             let counts: ArchiveWriter.Counts
+                            var stopped = false
                             do {
                                 try lookAhead()
                                 try group.begin()
-                                counts = try importOne(db, displayPath: display, storedPath: stored, runID: runID, stat: info, source: source, statements: statements)
+                                counts = try importOne(db, displayPath: display, storedPath: stored, runID: runID, stat: info, source: source,
+                                                       statements: statements, group: group, shouldStop: shouldStop, stopped: &stopped)
                             } catch {
                                 source.cancel()
                                 throw error
                             }
                             summary.counts += counts
                             options.fileDone?(FileReport(path: display, outcome: .read, counts: counts))
+                            if stopped {
+                                // Stopped inside the input: what was read is committed below,
+                                // the rest of it (and of the import) is left for the next run.
+                                summary.interrupted = true
+                                source.cancel()
+                                cancelAhead()
+                                break
+                            }
                         }
                         done += 1
                         options.progress?(done, total, summary.counts.newVersions)
@@ -296,19 +313,49 @@ public final class Importer {
     }
 
     /// Imports one input inside the current group's transaction.
+    ///
+    /// - Parameters:
+    ///   - group: the commit group of a run; a streamed input (standard input, a FIFO) commits
+    ///     what it has delivered when the group's interval has passed, between records and
+    ///     while the stream is quiet, so that a stream that never ends loses at most that much.
+    ///   - shouldStop: asked between batches and while the input is quiet (at least four
+    ///     times a second); true stops reading the input: `stopped` is set, what was read is
+    ///     kept (committed by the caller), and the input's state is not recorded, so the next
+    ///     run reads it again.
     func importOne(_ db: Database, displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
-                   source: ReadSource, statements: WriteStatements) throws -> ArchiveWriter.Counts {
+                   source: ReadSource, statements: WriteStatements, group: CommitGroup? = nil,
+                   shouldStop: () -> Bool = { false }, stopped: inout Bool) throws -> ArchiveWriter.Counts {
         var counts = ArchiveWriter.Counts()
         let writer = try ArchiveWriter(db: db, runID: runID, bodies: bodies, statements: statements)
         let file = try writer.sourceFile(path: storedPath)
         counts.files = 1
         var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics)
         var contentHash: String?
+        var complete = false
         source.start(hashing: info != nil)
-        if let queue = source.queue {
-            // Reading, parsing and hashing run on another thread while this one writes.
-            do {
-                while let batch = queue.take() {
+        let queue = source.queue!
+        /// Counts already added to the run by a streamed input's commits.
+        var recorded = ArchiveWriter.Counts()
+        func pause() throws -> Bool {
+            if shouldStop() { return true }
+            if source.streaming, let group, group.isDue, session.counts != recorded {
+                try writer.add(session.counts - recorded)
+                recorded = session.counts
+                try group.commit()
+                try group.begin()
+            }
+            return false
+        }
+        // Reading, parsing and hashing run on another thread while this one writes.
+        do {
+            reading: while true {
+                switch queue.take(waitingAtMost: 0.25) {
+                case .closed:
+                    complete = true
+                    break reading
+                case .idle:
+                    if try pause() { break reading }
+                case .batch(let batch):
                     for item in batch {
                         switch item {
                         case .contentHash(let hash): contentHash = hash
@@ -316,18 +363,20 @@ public final class Importer {
                             diagnostics(Diagnostic(severity: .warning, path: displayPath, message: "empty input; nothing to import"))
                         case .readFailure(let reason):
                             try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "read failed: \(reason); the records before the failure were kept", excerpt: nil)
+                        case .openFailure(let code):
+                            try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "cannot open: \(String(cString: strerror(code)))", excerpt: nil)
                         default:
                             try session.apply(item)
                         }
                     }
+                    if try pause() { break reading }
                 }
-            } catch {
-                source.cancel()
-                throw error
             }
-        } else {
-            try session.reject(line: 0, recordIndex: 0, kind: "unreadable", message: "cannot open: \(String(cString: strerror(source.openErrno)))", excerpt: nil)
+        } catch {
+            source.cancel()
+            throw error
         }
+        stopped = !complete
         if session.counts.errors > session.printedErrors {
             diagnostics(Diagnostic(severity: .note, path: displayPath, message: "\(session.counts.errors - session.printedErrors) more errors in this file were recorded but not shown (the first \(FileSession.printLimit) are); they are in the archive's import_errors table"))
         }
@@ -337,10 +386,10 @@ public final class Importer {
         counts.knownVersions = session.counts.knownVersions
         counts.skipped = session.counts.skipped
         counts.errors = session.counts.errors
-        if let info, let contentHash {
+        if complete, let info, let contentHash {
             try writer.recordFileState(file: file, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: contentHash)
         }
-        try writer.add(counts)
+        try writer.add(counts - recorded)
         return counts
     }
 }
@@ -360,46 +409,43 @@ enum Step {
 final class ReadSource {
     private let open: () -> Int32
     private let ownsDescriptor: Bool
+    /// Standard input, a FIFO or a device: read as it comes, committed as it goes.
+    let streaming: Bool
     private let reader: InputReader?
     private(set) var queue: ItemQueue?
-    private(set) var openErrno: Int32 = 0
     private var started = false
 
     /// - Parameter reader: the import's reading thread; without one, the input is read on a
     ///   thread of its own.
-    init(ownsDescriptor: Bool, reader: InputReader? = nil, open: @escaping () -> Int32) {
+    init(ownsDescriptor: Bool, streaming: Bool = false, reader: InputReader? = nil, open: @escaping () -> Int32) {
         self.ownsDescriptor = ownsDescriptor
+        self.streaming = streaming
         self.reader = reader
         self.open = open
     }
 
-    /// Opens the input and starts its producer (once).
+    /// Hands the input to the reading thread, which opens and parses it in its turn (once).
     func start(hashing: Bool) {
         guard !started else { return }
         started = true
-        let fd = open()
-        guard fd >= 0 else {
-            openErrno = errno
-            return
-        }
         let reader = self.reader ?? InputReader()
         let queue = ItemQueue(budget: reader.budget)
-        reader.enqueue(InputReader.Job(fd: fd, ownsDescriptor: ownsDescriptor, hashing: hashing, queue: queue))
+        reader.enqueue(InputReader.Job(open: open, ownsDescriptor: ownsDescriptor, hashing: hashing, streaming: streaming, queue: queue))
         if self.reader == nil { reader.finish() }
         self.queue = queue
     }
 
-    /// Stops the producer and waits until it has closed its descriptor.
+    /// Stops the producer without waiting for it: it may be blocked opening or reading an
+    /// input that never ends (a FIFO with no writer, idle standard input). An input not yet
+    /// opened is never opened; one being read is closed when its read returns.
     func cancel() {
-        guard let queue else { return }
-        queue.cancel()
-        queue.waitUntilClosed()
+        queue?.cancel()
     }
 }
 
 /// The transaction that holds the files of one commit group (see
 /// ``ImportOptions/commitInterval``).
-struct CommitGroup {
+final class CommitGroup {
     let db: Database
     let interval: Duration
     private let clock = ContinuousClock()
@@ -411,24 +457,30 @@ struct CommitGroup {
     }
 
     /// Opens the transaction unless it is open. IMMEDIATE: the write lock is taken at once.
-    mutating func begin() throws {
+    func begin() throws {
         guard openedAt == nil else { return }
         try db.execute(sql: "BEGIN IMMEDIATE")
         openedAt = clock.now
     }
 
-    /// Commits if the transaction has been open for the interval (call between files).
-    mutating func commitIfDue() throws {
-        if let openedAt, clock.now - openedAt >= interval { try commit() }
+    /// Whether the transaction has been open for the interval.
+    var isDue: Bool {
+        if let openedAt { return clock.now - openedAt >= interval }
+        return false
     }
 
-    mutating func commit() throws {
+    /// Commits if the transaction has been open for the interval (call between files).
+    func commitIfDue() throws {
+        if isDue { try commit() }
+    }
+
+    func commit() throws {
         guard openedAt != nil else { return }
         try db.execute(sql: "COMMIT")
         openedAt = nil
     }
 
-    mutating func rollback() {
+    func rollback() {
         guard openedAt != nil else { return }
         if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
         openedAt = nil
@@ -463,7 +515,7 @@ private struct FileSession {
             counts.records += 1
             counts.skipped += 1
             diagnostics(Diagnostic(severity: .note, path: displayPath, line: line, message: message))
-        case .readFailure, .emptyInput, .contentHash:
+        case .readFailure, .openFailure, .emptyInput, .contentHash:
             break
         }
     }

@@ -17,6 +17,8 @@ struct InputWalker {
     struct FileInfo: Equatable {
         var size: Int64
         var mtimeNanoseconds: Int64
+        /// False for a FIFO or device named on the command line (read as a stream).
+        var isRegular = true
     }
 
     enum Entry: Equatable {
@@ -69,7 +71,8 @@ struct InputWalker {
             return .problem(path: path, message: named ? "no such file or directory" : reason, isError: true)
         }
         let fileInfo = FileInfo(size: Int64(info.st_size),
-                                mtimeNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+                                mtimeNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+                                isRegular: info.st_mode & S_IFMT == S_IFREG)
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
             if let since, !named, let end = Self.dateFolderEnd(path), end <= since {

@@ -9,6 +9,8 @@ enum ParsedItem: Sendable {
     case rejected(line: Int, index: Int, kind: String, message: String, excerpt: [UInt8]?, reportLine: Int?, reportColumn: Int?, isRecord: Bool)
     case skipped(line: Int, message: String)
     case readFailure(String)
+    /// The input could not be opened (errno).
+    case openFailure(Int32)
     case emptyInput
     case contentHash(String?)
 }
@@ -78,14 +80,39 @@ final class ItemQueue: @unchecked Sendable {
 
     /// The next batch, or nil once the producer closed the queue and it is empty.
     func take() -> [ParsedItem]? {
+        while true {
+            switch take(waitingAtMost: nil) {
+            case .batch(let batch): return batch
+            case .closed: return nil
+            case .idle: continue
+            }
+        }
+    }
+
+    enum Taken {
+        case batch([ParsedItem])
+        /// Nothing arrived in the time given (a stream that is quiet, an input still opening).
+        case idle
+        case closed
+    }
+
+    /// The next batch, waiting at most `timeout` seconds for one (nil: as long as it takes).
+    func take(waitingAtMost timeout: Double?) -> Taken {
         condition.lock()
         defer { condition.unlock() }
-        while batches.isEmpty && !closed { condition.wait() }
-        if batches.isEmpty { return nil }
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        while batches.isEmpty && !closed {
+            if let deadline {
+                if !condition.wait(until: deadline) && batches.isEmpty && !closed { return .idle }
+            } else {
+                condition.wait()
+            }
+        }
+        if batches.isEmpty { return .closed }
         let batch = batches.removeFirst()
         budget.inFlight -= 1
         condition.broadcast()
-        return batch
+        return .batch(batch)
     }
 
     func close() {
@@ -126,9 +153,14 @@ final class ItemQueue: @unchecked Sendable {
 /// of the 100k benchmark took a quarter longer to import than the same records in one file.
 final class InputReader: @unchecked Sendable {
     struct Job {
-        let fd: Int32
+        /// Opens the input (on the reading thread: a FIFO with no writer blocks there, not in
+        /// the writer, which keeps answering stop requests); -1 with errno set on failure.
+        let open: () -> Int32
         let ownsDescriptor: Bool
         let hashing: Bool
+        /// A pipe, FIFO or terminal: records are handed over as soon as they are read, not 64 at
+        /// a time, so that a quiet stream's last records reach the writer (and its commits).
+        var streaming = false
         let queue: ItemQueue
     }
 
@@ -172,10 +204,15 @@ final class InputReader: @unchecked Sendable {
             }
             let job = jobs.removeFirst()
             condition.unlock()
-            if job.queue.isCancelled {
-                if job.ownsDescriptor { close(job.fd) }
-            } else {
-                Producer.run(fd: job.fd, ownsDescriptor: job.ownsDescriptor, hashing: job.hashing, into: job.queue)
+            if !job.queue.isCancelled {
+                let fd = job.open()
+                if fd < 0 {
+                    _ = job.queue.put([.openFailure(errno)])
+                } else if job.queue.isCancelled {
+                    if job.ownsDescriptor { close(fd) }
+                } else {
+                    Producer.run(fd: fd, ownsDescriptor: job.ownsDescriptor, hashing: job.hashing, streaming: job.streaming, into: job.queue)
+                }
             }
             job.queue.close()
         }
@@ -183,7 +220,7 @@ final class InputReader: @unchecked Sendable {
 }
 
 enum Producer {
-    static func run(fd: Int32, ownsDescriptor: Bool, hashing: Bool, into queue: ItemQueue) {
+    static func run(fd: Int32, ownsDescriptor: Bool, hashing: Bool, streaming: Bool = false, into queue: ItemQueue) {
         var batch: [ParsedItem] = []
         batch.reserveCapacity(64)
         func flush() -> Bool {
@@ -206,7 +243,8 @@ enum Producer {
                 let items = parse(raw)
                 produced += items.count
                 batch.append(contentsOf: items)
-                if batch.count >= 64 && !flush() { return }
+                // A stream hands over what it has before a read that may wait for more.
+                if (batch.count >= 64 || (streaming && !reader.hasBufferedRecords)) && !flush() { return }
             }
             if reader.linesRead == 0 && produced == 0 { batch.append(.emptyInput) }
             batch.append(.contentHash(try chunks.finishHashing()))

@@ -54,6 +54,9 @@ public final class RecordReader {
     /// Lines read so far.
     public var linesRead: Int { lineNumber }
 
+    /// Whether ``next()`` can return a record without reading more input.
+    public var hasBufferedRecords: Bool { queueIndex < queue.count }
+
     /// The next record, or nil at the end of the input.
     ///
     /// - Throws: only I/O errors of the underlying reader; damage comes back as a record.

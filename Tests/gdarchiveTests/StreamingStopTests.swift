@@ -1,0 +1,129 @@
+import Foundation
+import GDArchiveTestSupport
+import GRDB
+import Testing
+
+/// Streams and signals: what a stream delivered is committed while it stays open, and
+/// SIGINT/SIGTERM stop an import at any point (inside an input that never ends too).
+@Suite(.serialized) struct StreamingStopTests {
+    /// Versions visible to a reader of `db` (0 before the archive exists).
+    func versions(_ db: String) -> Int {
+        guard FileManager.default.fileExists(atPath: db) else { return 0 }
+        var config = Configuration()
+        config.readonly = true
+        return (try? DatabaseQueue(path: db, configuration: config).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM versions")
+        }) ?? 0
+    }
+
+    /// Whether the import run has been recorded (the archive exists and the run started).
+    func runStarted(_ db: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: db) else { return false }
+        var config = Configuration()
+        config.readonly = true
+        return ((try? DatabaseQueue(path: db, configuration: config).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM import_runs")
+        }) ?? 0) > 0
+    }
+
+    /// Polls an observable state until it holds; the bound only turns a hang into a failure.
+    func eventually(_ what: Comment, _ condition: () -> Bool) {
+        let bound = Date().addingTimeInterval(60)
+        while !condition() && Date() < bound { usleep(20_000) }
+        #expect(condition(), what)
+    }
+
+    /// Sends `signal` and waits for the process to end; a process still running after the
+    /// bound is killed and reported.
+    func stop(_ process: Process, with signal: Int32) -> Int32 {
+        kill(process.processIdentifier, signal)
+        let bound = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < bound { usleep(10_000) }
+        #expect(!process.isRunning, "the import did not stop on signal \(signal)")
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func status(_ db: String) throws -> String {
+        try runGDArchive(["--db", db, "sql", "SELECT status FROM import_runs ORDER BY id DESC LIMIT 1", "--format", "tsv"]).stdout
+    }
+
+    @Test func whatAStreamDeliveredIsCommittedWhileItStaysOpenAndSIGTERMKeepsIt() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let generator = FindingGenerator(seed: 21)
+        let lines = (0..<300).map { generator.finding(number: $0, version: 1) + "\n" }.joined()
+        let input = Pipe(), err = Pipe()
+        let process = makeProcess(["--db", db, "import", "-"])
+        process.standardInput = input
+        process.standardError = err
+        try process.run()
+        // 300 records, then the stream stays open and quiet (a consumer waiting for events).
+        try input.fileHandleForWriting.write(contentsOf: Data(lines.utf8))
+        eventually("the records a quiet stream delivered become visible while it is open") { versions(db) == 300 }
+        #expect(process.isRunning)
+        #expect(stop(process, with: SIGTERM) == 143)
+        try? input.fileHandleForWriting.close()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("300 records"), "\(stderr)")
+        #expect(versions(db) == 300)
+        #expect(try status(db) == "status\ninterrupted\n")
+        #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+    }
+
+    @Test func sigkillAfterAQuietPeriodLosesNothingTheStreamDelivered() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let generator = FindingGenerator(seed: 22)
+        let input = Pipe()
+        let process = makeProcess(["--db", db, "import", "-"])
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try input.fileHandleForWriting.write(contentsOf: Data((0..<300).map { generator.finding(number: $0, version: 1) + "\n" }.joined().utf8))
+        eventually("the stream's records are committed") { versions(db) == 300 }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        #expect(versions(db) == 300)
+        #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anInputThatNeverEndsStopsOnASignal(signal: Int32) throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let process = makeProcess(["--db", db, "import", "/dev/zero"])
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        eventually("the import started") { runStarted(db) }
+        #expect(stop(process, with: signal) == 128 + signal)
+        #expect(try status(db) == "status\ninterrupted\n")
+    }
+
+    @Test func aFIFOWithNoWriterAndQuietStandardInputStopOnASignal() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let fifo = tmp.path("events.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let process = makeProcess(["--db", db, "import", fifo])
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        eventually("the import started") { runStarted(db) }
+        #expect(stop(process, with: SIGTERM) == 143)
+        #expect(try status(db) == "status\ninterrupted\n")
+        // Standard input that stays open and says nothing: stopped too, not `completed`.
+        let input = Pipe()
+        let idle = makeProcess(["--db", db, "import", "-"])
+        idle.standardInput = input
+        idle.standardError = FileHandle.nullDevice
+        try idle.run()
+        eventually("the second import started") {
+            (try? runGDArchive(["--db", db, "sql", "SELECT count(*) FROM import_runs", "--format", "tsv"]).stdout) == "count(*)\n2\n"
+        }
+        #expect(stop(idle, with: SIGINT) == 130)
+        try? input.fileHandleForWriting.close()
+        #expect(try status(db) == "status\ninterrupted\n")
+    }
+}
