@@ -99,3 +99,47 @@ func value(_ line: Int, _ text: String) -> RawRecord { .value(line: line, bytes:
         #expect(try readRecords(Gzip.compress([])) == [])
     }
 }
+
+/// Text that parses as JSON is never split, however its lines begin; the cut-short-line rule
+/// only decides where a text that does not parse ends.
+@Suite struct UnindentedJSONTests {
+    @Test func nestedValuesInColumnOneStayInTheirDocument() throws {
+        // Python's json.dumps(indent=0): array elements start in column 1.
+        let python = "{\n\"id\": \"a\",\n\"probes\": [\n{\n\"port\": 22\n},\n{\n\"port\": 80\n}\n],\n\"tags\": [\n[\n1\n]\n]\n}\n"
+        #expect(try readRecords(python) == [value(1, String(python.dropLast()))])
+        // A member whose value starts on the next line, in column 1 ("resource":\n{…}).
+        let member = "{\"id\": \"b\", \"resource\":\n{\"type\": \"Instance\"}}\n{\"id\": \"c\"}\n"
+        #expect(try readRecords(member) == [value(1, "{\"id\": \"b\", \"resource\":\n{\"type\": \"Instance\"}}"), value(3, "{\"id\": \"c\"}")])
+        // A top-level array of findings, one element a line.
+        let array = "[\n{\"id\": \"d\"},\n{\"id\": \"e\"}\n]\n"
+        #expect(try readRecords(array) == [value(1, String(array.dropLast()))])
+        for case .value(_, let bytes) in try readRecords(python + member + array) {
+            #expect(throws: Never.self) { try JSONParser.parse(bytes) }
+        }
+    }
+
+    @Test func aCutLineIsStillCutWhereTheOpenTextCannotGoOn() throws {
+        // After a complete member, inside a string, after a comma in an object: cut short.
+        for cut in ["{\"a\":1", "{\"a\":\"cu", "{\"a\":1,", "{\"a\":1,\"b\""] {
+            let records = try readRecords(cut + "\n{\"c\":3}\n")
+            #expect(records.count == 2, "\(cut)")
+            guard case .invalid(1, let message, _) = records.first else { Issue.record("\(cut): \(records)"); continue }
+            #expect(message.contains("not closed before line 2"))
+            #expect(records.last == value(2, "{\"c\":3}"))
+        }
+    }
+
+    @Test func aTextCutWhereAValueWasExpectedGivesBackTheLinesAfterIt() throws {
+        // Cut right after a colon: the next lines were taken as its value, and the text then
+        // never closes; it is cut at the first of them and they are read again.
+        let records = try readRecords("{\"a\":\n{\"b\":1}\n{\"c\":2}\n")
+        #expect(records.count == 3, "\(records)")
+        guard case .invalid(1, let message, _) = records.first else { Issue.record("\(records)"); return }
+        #expect(message.contains("not closed before line 2"))
+        #expect(Array(records.dropFirst()) == [value(2, "{\"b\":1}"), value(3, "{\"c\":2}")])
+        // The same at the end of the input.
+        let atEnd = try readRecords("{\"a\":[\n{\"b\":1}\n")
+        #expect(atEnd.count == 2, "\(atEnd)")
+        #expect(atEnd.last == value(2, "{\"b\":1}"))
+    }
+}

@@ -127,3 +127,45 @@ import Testing
         #expect(try status(db) == "status\ninterrupted\n")
     }
 }
+
+/// JSON as other tools write it, unindented: nested values start in column 1.
+@Suite struct UnindentedDocumentTests {
+    static let python = ["/usr/bin/python3", "/usr/local/bin/python3", "/root/.pyenv/shims/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: UnindentedDocumentTests.python != nil, "python3 is not installed"))
+    func pythonIndentZeroAndGoMarshalIndentLoseNothing() throws {
+        let tmp = try TemporaryDirectory()
+        let generator = FindingGenerator(seed: 31)
+        let lines = (0..<300).map { generator.finding(number: $0, version: 1) }.joined(separator: "\n") + "\n"
+        let source = try tmp.write("findings.jsonl", lines)
+        // The real json module: one indent=0 document per finding, and all of them as one list.
+        let script = """
+            import json, sys
+            findings = [json.loads(line) for line in open(sys.argv[1])]
+            open(sys.argv[2], "w").write("\\n".join(json.dumps(f, indent=0) for f in findings) + "\\n")
+            open(sys.argv[3], "w").write(json.dumps(findings, indent=0) + "\\n")
+            # Go's MarshalIndent(v, "", "") breaks after every opening bracket and comma.
+            def go(v):
+                if isinstance(v, dict):
+                    return "{\\n" + ",\\n".join(json.dumps(k) + ": " + go(x) for k, x in v.items()) + "\\n}" if v else "{}"
+                if isinstance(v, list):
+                    return "[\\n" + ",\\n".join(go(x) for x in v) + "\\n]" if v else "[]"
+                return json.dumps(v)
+            open(sys.argv[4], "w").write("\\n".join(go(f) for f in findings) + "\\n")
+            """
+        let run = try runProgram(try #require(Self.python), ["-c", script, source, tmp.path("indent0.json"), tmp.path("list.json"), tmp.path("go.json")])
+        #expect(run.status == 0, "\(run.stderr)")
+        for name in ["indent0.json", "list.json", "go.json"] {
+            let db = tmp.path(name + ".sqlite")
+            let result = try runGDArchive(["--db", db, "import", tmp.path(name)])
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            #expect(result.stderr.contains("300 new versions"), "\(name): \(result.stderr)")
+            #expect(result.stderr.contains(" 0 errors"), "\(name): \(result.stderr)")
+            // The same versions as the JSON lines they came from.
+            let lines = tmp.path("lines.sqlite")
+            if !FileManager.default.fileExists(atPath: lines) { _ = try runGDArchive(["--db", lines, "import", source]) }
+            let hashes = "SELECT hex(hash) FROM versions ORDER BY 1"
+            #expect(try runGDArchive(["--db", db, "sql", hashes]).stdout == runGDArchive(["--db", lines, "sql", hashes]).stdout, "\(name)")
+        }
+    }
+}

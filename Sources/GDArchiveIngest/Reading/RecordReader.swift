@@ -18,10 +18,16 @@ public enum RawRecord: Equatable, Sendable {
 ///
 /// A text starts at the first non-blank byte of a line. If it is a `{` or `[`, it ends where
 /// its brackets balance, which may be lines later; anything else runs to the end of its line.
-/// A line that starts with `{` or `[` in column 1 while an earlier text is still open means
-/// the earlier text was cut short (a broken JSON line): that text is reported as ``RawRecord/invalid``
-/// and reading goes on from the new line, so one bad line never swallows the good ones after
-/// it. A UTF-8 byte order mark at the start is ignored; CR before LF is whitespace.
+/// A line that starts with `{` or `[` in column 1 while an earlier text is still open, at a
+/// point where that text cannot go on with a new value (after a complete member, inside a
+/// string, after a `,` in an object), means the earlier text was cut short (a broken JSON
+/// line): it is reported as ``RawRecord/invalid`` and reading goes on from the new line, so
+/// one bad line never swallows the good ones after it. Where the open text expects a value
+/// (after `:`, `[` or a `,` in an array), such a line goes on with it: JSON written with no
+/// indentation (Python's `indent=0`, Go's `MarshalIndent(v, "", "")`) starts nested values
+/// in column 1, and a text that parses as JSON is never split. If the text then turns out not
+/// to close, it is cut at the first such line, which is read again as the start of a new text.
+/// A UTF-8 byte order mark at the start is ignored; CR before LF is whitespace.
 ///
 /// Memory stays bounded by the largest single text (``maximumRecordBytes``).
 public final class RecordReader {
@@ -38,13 +44,23 @@ public final class RecordReader {
     private var ended = false
     private var atStart = true
 
-    // Splitter state.
+    // Splitter state: the open text, and where its structure stands.
     private var pending: [UInt8] = []
     private var pendingLine = 0
-    private var depth = 0
+    /// The open containers, innermost last (`{` or `[`); empty: no text is open.
+    private var containers: [UInt8] = []
+    private var expect = Expect.value
     private var inString = false
     private var escaped = false
     private var discarding = false
+    /// Lines starting in column 1 that were taken as going on with the open text: where they
+    /// start in `pending`, and their line numbers.
+    private var continuations: [(offset: Int, line: Int)] = []
+
+    /// What the open text may go on with (outside strings).
+    private enum Expect {
+        case value, valueOrClose, key, keyOrClose, colon, commaOrClose
+    }
 
     public init(chunks: ChunkReader, maximumRecordBytes: Int = RecordReader.maximumRecordBytes) {
         self.chunks = chunks
@@ -125,16 +141,42 @@ public final class RecordReader {
         carry.append(contentsOf: bytes)
     }
 
+    /// Reports the open text as not a complete value. If lines were taken as going on with it,
+    /// it is cut at the first of them, and the lines from there on are read again.
     private func flushPending(reason: String) {
-        if !pending.isEmpty {
+        guard !pending.isEmpty else { return resetPending() }
+        guard let first = continuations.first else {
             queue.append(.invalid(line: pendingLine, message: reason, excerpt: Array(pending.prefix(200))))
+            return resetPending()
         }
+        let head = Array(pending[..<first.offset])
+        let rest = pending[first.offset...]
+        queue.append(.invalid(line: pendingLine, message: "this JSON value is not closed before line \(first.line), which starts a new one",
+                              excerpt: Array(head.prefix(200))))
         resetPending()
+        let current = lineNumber
+        var line = first.line
+        var start = rest.startIndex
+        while let newline = rest[start...].firstIndex(of: 0x0A) {
+            lineNumber = line
+            feedLine(rest[start..<newline])
+            line += 1
+            start = newline + 1
+        }
+        if start < rest.endIndex {
+            lineNumber = line
+            feedLine(rest[start...])
+        }
+        lineNumber = current
+        // What is open again after the lines read again ends where the first attempt did.
+        if !pending.isEmpty { flushPending(reason: reason) }
     }
 
     private func resetPending() {
         pending.removeAll(keepingCapacity: false)
-        depth = 0
+        containers.removeAll(keepingCapacity: true)
+        continuations.removeAll()
+        expect = .value
         inString = false
         escaped = false
     }
@@ -152,7 +194,11 @@ public final class RecordReader {
             discarding = false
         }
         if !pending.isEmpty && opensAtColumnOne {
-            flushPending(reason: "this JSON value is not closed before line \(lineNumber), which starts a new one")
+            if !inString && (expect == .value || expect == .valueOrClose) {
+                continuations.append((pending.count, lineNumber))
+            } else {
+                flushPending(reason: "this JSON value is not closed before line \(lineNumber), which starts a new one")
+            }
         }
         var start = line.startIndex
         let end = line.endIndex
@@ -177,14 +223,28 @@ public final class RecordReader {
             while i < end {
                 let b = line[i]
                 if inString {
-                    if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
-                } else if b == 0x22 {
-                    inString = true
-                } else if b == 0x7B || b == 0x5B {
-                    depth += 1
-                } else if b == 0x7D || b == 0x5D {
-                    depth -= 1
-                    if depth == 0 { closedAt = i; break }
+                    if escaped {
+                        escaped = false
+                    } else if b == 0x5C {
+                        escaped = true
+                    } else if b == 0x22 {
+                        inString = false
+                        expect = expect == .key || expect == .keyOrClose ? .colon : .commaOrClose
+                    }
+                } else {
+                    switch b {
+                    case 0x22: inString = true
+                    case 0x7B: containers.append(b); expect = .keyOrClose
+                    case 0x5B: containers.append(b); expect = .valueOrClose
+                    case 0x7D, 0x5D:
+                        containers.removeLast()
+                        expect = .commaOrClose
+                    case 0x3A: expect = .value
+                    case 0x2C: expect = containers.last == 0x7B ? .key : .value
+                    case 0x20, 0x09, 0x0D: break
+                    default: expect = .commaOrClose  // a number or literal
+                    }
+                    if containers.isEmpty { closedAt = i; break }
                 }
                 i += 1
             }
