@@ -49,7 +49,7 @@ let package = Package(
         // Store: the archive file, its schema (from Migrations/), the write path. No parsing.
         .target(
             name: "GDArchiveStore",
-            dependencies: ["GDArchiveBasics", "CGDArchiveCodec", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["GDArchiveBasics", "GDArchiveJSON", "CGDArchiveCodec", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // JSON: a lossless parser and the canonical writer. No dependencies.

@@ -32,9 +32,19 @@ public final class ArchiveLock {
 
     public static func acquire(archivePath: String, waitSeconds: Double, purpose: String) throws -> ArchiveLock {
         let path = archivePath + ".lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // Never through a symbolic link: another user's link at ARCHIVE.lock would have this
+        // process truncate and write whatever file it points to.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
+            if errno == ELOOP {
+                throw StoreError.cannotCreate(path: path, reason: "the lock file is a symbolic link, which gdarchive does not follow (someone else may have planted it); remove \(path) and run the command again")
+            }
             throw StoreError.cannotCreate(path: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1 else {
+            close(fd)
+            throw StoreError.cannotCreate(path: path, reason: "the lock file is not a plain file of its own (a device, a FIFO or a hard link to another file); remove \(path) and run the command again")
         }
         let deadline = Date().addingTimeInterval(max(0, waitSeconds))
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {

@@ -1,5 +1,6 @@
 import Foundation
 import GDArchiveBasics
+import GDArchiveJSON
 import GRDB
 
 /// What `gdarchive check` found.
@@ -198,8 +199,10 @@ extension Archive {
             try codec.loadDictionaries(db)
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT v.version_id, v.hash, d.data, d.base_version_id, d.version_id IS NOT NULL AS stored,
-                       base.data AS base_data, base.base_version_id AS base_of_base
+                       base.data AS base_data, base.base_version_id AS base_of_base,
+                       f.account_id, f.region, f.id
                 FROM versions v
+                LEFT JOIN findings f ON f.finding_key = v.finding_key
                 LEFT JOIN version_blobs d ON d.version_id = v.version_id
                 LEFT JOIN version_blobs base ON base.version_id = d.base_version_id
                 """)
@@ -221,6 +224,8 @@ extension Archive {
                         let body = try codec.decompress(row["data"], base: base)
                         if Array(row["hash"] as Data) != SHA256.hash(body) {
                             problem = "its body does not match its SHA-256 (altered after it was stored?)"
+                        } else if let mismatch = Self.identityMismatch(body: body, accountId: row["account_id"], region: row["region"], id: row["id"]) {
+                            problem = mismatch
                         }
                     } catch StoreError.missingDictionary(let id) {
                         problem = "its body needs dictionary \(id), which the archive does not have (body_dictionaries)"
@@ -238,6 +243,19 @@ extension Archive {
             let versions = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions") ?? 0
             return CheckReport(problems: problems, findings: findings, versions: versions)
         }
+    }
+
+    /// Whether a version's body names the finding it is stored under: its `accountId`,
+    /// `region` and `id`, compared exactly (a body decoded from an API page in PascalCase is
+    /// stored in camelCase, so the camelCase names are the ones to read).
+    static func identityMismatch(body: [UInt8], accountId: String?, region: String?, id: String?) -> String? {
+        guard let accountId, let region, let id else { return "it belongs to no finding (findings has no row for its finding_key)" }
+        guard let value = try? JSONParser.parse(body) else { return "its body is not valid JSON" }
+        let named = (value["accountId"]?.stringValue, value["region"]?.stringValue, value["id"]?.stringValue)
+        guard named.0 == accountId && named.1 == region && named.2 == id else {
+            return "its body names another finding than the one it is stored under (accountId, region and id differ)"
+        }
+        return nil
     }
 
     /// Removes whole findings whose latest version was last updated before `cutoff`

@@ -130,10 +130,12 @@ import Testing
         var rng = SplitMix(state: seed)
         let t = try TestArchive()
         let cases = 2500
-        // One file of every case, each three lines: an untouched finding, the mutated one, an
-        // untouched finding. A mutated line never costs its neighbours, so one import tests
-        // what 2,500 separate imports did, in a fraction of the time.
-        var file: [UInt8] = []
+        // Ten files of 250 cases (fewer errors a file than are stored), each case three lines:
+        // an untouched finding, the mutated one, an untouched finding. A mutated line never
+        // costs its neighbours, so one import tests what 2,500 separate imports did, in a
+        // fraction of the time.
+        let perFile = 250
+        var files: [[UInt8]] = Array(repeating: [], count: cases / perFile)
         for n in 0..<cases {
             let before = generator.finding(number: 100_000 + n, version: 1)
             let after = generator.finding(number: 200_000 + n, version: 1)
@@ -159,13 +161,17 @@ import Testing
                 if bytes.isEmpty { bytes = [0x7B] }
             }
             bytes.removeAll { $0 == 0x0A }  // one line per case
-            file += Array((before + "\n").utf8) + bytes + Array(("\n" + after + "\n").utf8)
+            files[n / perFile] += Array((before + "\n").utf8) + bytes + Array(("\n" + after + "\n").utf8)
         }
-        let path = try t.tmp.write("fuzz/cases.jsonl", file)
-        let summary = try t.importPaths([path])
-        // Every mutated line (line 3n+2) is stored or rejected, or skipped as not a finding.
-        let accounted = Set(try t.strings("SELECT CAST(line AS TEXT) FROM sightings UNION SELECT CAST(line AS TEXT) FROM import_errors").compactMap { Int($0) })
-        let vanished = (0..<cases).map { 3 * $0 + 2 }.filter { !accounted.contains($0) }
+        for (i, file) in files.enumerated() { try t.tmp.write("fuzz/cases-\(i).jsonl", file) }
+        let summary = try t.importPaths([t.tmp.path("fuzz")])
+        // Every mutated line (line 3n+2 of its file) is stored or rejected, or skipped as not
+        // a finding.
+        let accounted = Set(try t.strings("""
+            SELECT s.path || ':' || g.line FROM sightings g JOIN source_files s ON s.id = g.file_id
+            UNION SELECT s.path || ':' || e.line FROM import_errors e JOIN source_files s ON s.id = e.file_id
+            """))
+        let vanished = (0..<cases).map { t.tmp.path("fuzz/cases-\($0 / perFile).jsonl") + ":\(3 * ($0 % perFile) + 2)" }.filter { !accounted.contains($0) }
         #expect(vanished.count <= summary.counts.skipped, "seed \(seed): mutated lines neither stored nor rejected: \(vanished.prefix(5)) (\(summary.line))")
         let stored = summary.counts.newVersions + summary.counts.knownVersions - 2 * cases
         let rejected = summary.counts.errors

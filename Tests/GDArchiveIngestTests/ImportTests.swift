@@ -295,3 +295,41 @@ final class TestArchive {
         }
     }
 }
+
+/// A finding's identity is exactly its (accountId, region, id).
+@Suite struct IdentityTests {
+    @Test func controlCharactersInAnIdentityAreRefusedNotCutShort() throws {
+        let t = try TestArchive()
+        func finding(_ account: String, _ id: String, count: Int) -> String {
+            #"{"accountId":"\#(account)","region":"us-east-1","id":"\#(id)","updatedAt":"2025-01-0\#(count)T00:00:00Z","service":{"count":\#(count)}}"#
+        }
+        let lines = [
+            finding("555500005555", #"nulid\u0000x"#, count: 1),
+            finding("555500005555", #"nulid\u0000y"#, count: 2),
+            finding(#"555500005555\u0000evil"#, "nulid", count: 3),
+            finding("555500005555", "nulid", count: 4),
+            finding("555500005555", #"tab\there"#, count: 5),
+        ]
+        let summary = try t.importPaths([try t.tmp.write("ids.jsonl", lines.joined(separator: "\n") + "\n")])
+        #expect(summary.counts.errors == 4)
+        #expect(summary.counts.newVersions == 1)
+        #expect(try t.strings("SELECT account_id || '/' || id FROM findings") == ["555500005555/nulid"])
+        #expect(try t.strings("SELECT DISTINCT kind FROM import_errors") == ["bad-identity"])
+        let messages = t.diagnostics.filter { $0.severity == .error }.map(\.message)
+        #expect(messages.count == 4)
+        #expect(messages.first?.contains("id contains the control character U+0000") == true, "\(messages)")
+        #expect(messages.contains { $0.contains("accountId contains the control character U+0000") })
+        #expect(try t.archive.check().isOK)
+    }
+
+    @Test func checkFindsABodyStoredUnderAnotherFindingsIdentity() throws {
+        let t = try TestArchive()
+        try t.importPaths([try t.tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        #expect(try t.archive.check().isOK)
+        // What a NUL cut used to do: a finding row whose identity its bodies do not carry.
+        try t.archive.database.write { db in try db.execute(sql: "UPDATE findings SET id = 'someone-else'") }
+        let report = try t.archive.check()
+        #expect(!report.isOK)
+        #expect(report.problems.contains { $0.contains("names another finding than the one it is stored under") }, "\(report.problems)")
+    }
+}

@@ -39,6 +39,14 @@ public enum FindingExtractor {
             let list = missing.count == 1 ? missing[0] : missing.dropLast().joined(separator: ", ") + " and " + missing.last!
             throw RejectedFinding(kind: "missing-field", message: "GuardDuty finding has no \(list); a finding is identified by accountId, region and id, so it cannot be stored")
         }
+        // Identity is exact: a control character (NUL above all, where SQLite's C strings end)
+        // would let two findings pass for one, so such a record is refused, not truncated.
+        for (name, value) in [("id", id), ("accountId", accountId), ("region", region)] {
+            if let bad = value.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                let code = "U+" + String(repeating: "0", count: 4 - String(bad.value, radix: 16).count) + String(bad.value, radix: 16, uppercase: true)
+                throw RejectedFinding(kind: "bad-identity", message: "GuardDuty finding's \(name) contains the control character \(code); a finding is identified by accountId, region and id exactly, so it cannot be stored (GuardDuty writes them as plain letters, digits and dashes)")
+            }
+        }
         var record = VersionRecord(id: id, accountId: accountId, region: region, body: CanonicalJSON.string(wire))
         record.arn = wire["arn"]?.stringValue
         record.partition = wire["partition"]?.stringValue

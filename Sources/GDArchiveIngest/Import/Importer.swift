@@ -378,8 +378,13 @@ public final class Importer {
         }
         stopped = !complete
         if session.counts.errors > session.printedErrors {
-            diagnostics(Diagnostic(severity: .note, path: displayPath, message: "\(session.counts.errors - session.printedErrors) more errors in this file were recorded but not shown (the first \(FileSession.printLimit) are); they are in the archive's import_errors table"))
+            let unstored = session.counts.errors - session.storedErrors
+            let stored = unstored > 0
+                ? "the first \(FileSession.storeLimit) are in the archive's import_errors table, the other \(unstored) were only counted"
+                : "they are in the archive's import_errors table"
+            diagnostics(Diagnostic(severity: .note, path: displayPath, message: "\(session.counts.errors - session.printedErrors) more errors in this file were not shown (the first \(FileSession.printLimit) are); \(stored)"))
         }
+        try session.recordUnstoredErrors()
         counts.records = session.counts.records
         counts.newFindings = session.counts.newFindings
         counts.newVersions = session.counts.newVersions
@@ -497,6 +502,10 @@ private struct FileSession {
     /// Errors printed for this file; past ``printLimit`` they are only recorded.
     var printedErrors = 0
     static let printLimit = 20
+    /// Errors stored for this file (in `import_errors`); past ``storeLimit`` they are only
+    /// counted, so a flood of bad lines cannot grow the archive without bound.
+    var storedErrors = 0
+    static let storeLimit = 1000
 
     /// Stores one parsed item (on the writing thread, inside the file's transaction).
     mutating func apply(_ item: ParsedItem) throws {
@@ -528,8 +537,18 @@ private struct FileSession {
             diagnostics(Diagnostic(severity: .error, path: displayPath, line: (reportLine ?? line) > 0 ? (reportLine ?? line) : nil,
                                    column: reportColumn, message: message))
         }
+        guard storedErrors < Self.storeLimit else { return }
+        storedErrors += 1
         let text = excerpt.map { String(decoding: $0.prefix(200), as: UTF8.self) }
         try writer.recordError(file: file, line: line, recordIndex: recordIndex, kind: kind, message: message, excerpt: text)
+    }
+
+    /// Records, in one row, how many errors of the file were counted but not stored.
+    func recordUnstoredErrors() throws {
+        let unstored = counts.errors - storedErrors
+        guard unstored > 0 else { return }
+        try writer.recordError(file: file, line: 0, recordIndex: 0, kind: "more-errors",
+                               message: "\(unstored) more errors in this file were counted but not stored (the first \(Self.storeLimit) are)", excerpt: nil)
     }
 
 }
