@@ -36,6 +36,20 @@ func json(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.
         #expect(reason.contains("\"AWS API Call via CloudTrail\""))
     }
 
+    @Test func aFindingInDetailIsStoredWhateverTheDetailTypeSays() throws {
+        let f = try json(wire)
+        for detailType in ["null", "\"\"", "42", "{}", "\"GuardDuty Finding (relayed)\""] {
+            let items = RecordClassifier.classify(try json(#"{"detail-type":\#(detailType),"source":"aws.guardduty","detail":\#(wire)}"#))
+            #expect(findings(items) == [f], "detail-type \(detailType): \(items)")
+        }
+        // With no finding in detail, a missing or empty detail-type is an error, not a skip.
+        for detailType in ["null", "\"\""] {
+            let items = RecordClassifier.classify(try json(#"{"detail-type":\#(detailType),"detail":{"eventName":"x"}}"#))
+            guard case .rejected(0, "not-a-finding", let message)? = items.first else { Issue.record("\(detailType): \(items)"); continue }
+            #expect(message.contains("detail-type"))
+        }
+    }
+
     @Test func rejectsScalarsAndNestedArrays() throws {
         for text in ["42", "\"x\"", "null", "[[1]]"] {
             let items = RecordClassifier.classify(try json(text))

@@ -34,3 +34,23 @@ import Testing
         #expect(size < 2_000_000, "the archive grew to \(size) bytes")
     }
 }
+
+@Suite struct LinkedTreeTests {
+    @Test func aTreeReachedThroughALinkedFolderIsTheSameTree() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let tree = try tmp.copyFixture("exports")
+        #expect(symlink(tree, tmp.path("linked")) == 0)
+        #expect(try runGDArchive(["--db", db, "import", tree]).status == 0)
+        let sightings = "SELECT (SELECT count(*) FROM sightings) || ' ' || (SELECT count(*) FROM source_files)"
+        let before = try runGDArchive(["--db", db, "sql", sightings, "--format", "tsv"]).stdout
+        let again = try runGDArchive(["--db", db, "import", tmp.path("linked")])
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("(nothing new)"))
+        #expect(again.stderr.contains("unchanged, not read"), "\(again.stderr)")
+        #expect(try runGDArchive(["--db", db, "sql", sightings, "--format", "tsv"]).stdout == before)
+        // The same through a linked file named directly, and with --rescan.
+        _ = try runGDArchive(["--db", db, "import", "--rescan", tmp.path("linked")])
+        #expect(try runGDArchive(["--db", db, "sql", sightings, "--format", "tsv"]).stdout == before)
+    }
+}

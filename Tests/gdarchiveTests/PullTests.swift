@@ -62,6 +62,21 @@ final class FakeAWS {
         #expect(!lists[0].contains("--finding-criteria"))
     }
 
+    @Test func anIdThatIsNotAnIdNeverReachesTheCLIAsAnOption() throws {
+        // A tampered listing: an "id" that the CLI would read as an option.
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": [FakeAWS.finding("ok1", updated: "2025-01-02T00:00:00.000Z"),
+                                                              FakeAWS.finding("--output=text", updated: "2025-01-02T00:00:00.000Z")]]])
+        let result = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("which is not a finding id"), "\(result.stderr)")
+        #expect(!fake.calls.contains { $0.contains("get-findings") })
+        // Nor can one be named on the command line.
+        for arguments in [["--detector-id", "--debug"], ["--detector-id", "d1", "--region", "--debug"]] {
+            let refused = try fake.pull(arguments)
+            #expect(refused.status == 64, "\(arguments): \(refused.stderr)")
+        }
+    }
+
     @Test func theCursorNarrowsTheNextWindowWithAnOverlap() throws {
         let fake = try FakeAWS(regions: ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z")]]])
         #expect(try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"]).status == 0)

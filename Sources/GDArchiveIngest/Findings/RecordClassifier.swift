@@ -48,10 +48,20 @@ public enum RecordClassifier {
             for element in elements { classify(element, nested: true, into: &out, index: &index) }
         case .object:
             if let detailType = value["detail-type"] {
+                // A GuardDuty finding in `detail` is stored whatever the detail-type says (a
+                // relay may null or drop it): a finding is stored or it is an error, never
+                // skipped. Another event (CloudTrail's from aws.guardduty) is skipped.
+                if let detail = value["detail"], looksLikeFinding(detail) {
+                    out.append(.finding(detail, recordIndex: next()))
+                    return
+                }
                 guard detailType.stringValue == "GuardDuty Finding" else {
                     let source = value["source"]?.stringValue.map { " from \($0)" } ?? ""
-                    let what = detailType.stringValue.map { "\"\($0)\"" } ?? "(not a string)"
-                    out.append(.skipped(recordIndex: next(), reason: "an EventBridge event of detail-type \(what)\(source) is not a GuardDuty finding"))
+                    guard let name = detailType.stringValue, !name.isEmpty else {
+                        out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "an EventBridge event\(source) whose detail-type is \(detailType.stringValue == nil ? kindName(detailType) : "empty") and whose detail is not a GuardDuty finding; expected detail-type \"GuardDuty Finding\" with the finding in detail"))
+                        return
+                    }
+                    out.append(.skipped(recordIndex: next(), reason: "an EventBridge event of detail-type \"\(name)\"\(source) is not a GuardDuty finding"))
                     return
                 }
                 guard let detail = value["detail"], case .object = detail else {
@@ -84,6 +94,12 @@ public enum RecordClassifier {
         default:
             out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "a JSON \(kindName(value)) is not a GuardDuty finding; expected an object"))
         }
+    }
+
+    /// A whole GuardDuty finding in wire form: its identity, or its schema version and type.
+    static func looksLikeFinding(_ value: JSONValue) -> Bool {
+        guard case .object = value else { return false }
+        return (value["id"] != nil && value["accountId"] != nil) || (value["schemaVersion"] != nil && value["type"] != nil)
     }
 
     static func isPascalCaseFinding(_ value: JSONValue) -> Bool {

@@ -175,7 +175,7 @@ public final class Importer {
                     case .problem(let path, let message, let isError):
                         return .problem(path: path, message: message, isError: isError)
                     case .file(let path, let info):
-                        let stored = URL(fileURLWithPath: path).standardizedFileURL.path
+                        let stored = try storedPath(db, path)
                         if !info.isRegular {
                             // A FIFO or device named on the command line: a stream, read as it comes.
                             return .read(display: path, stored: stored, info: nil, source: ReadSource(ownsDescriptor: true, streaming: true, reader: reader) {
@@ -298,6 +298,18 @@ public final class Importer {
         let elapsed = (clock.now - start).components
         summary.elapsedSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         return summary
+    }
+
+    /// The path a file is recorded under: its real path, with symbolic links resolved, so that
+    /// a tree reached through a linked folder is the same tree (not read and sighted again);
+    /// the path as written where an older gdarchive recorded it so and the real path is new.
+    private func storedPath(_ db: Database, _ path: String) throws -> String {
+        let written = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard let resolved = realpath(path, nil) else { return written }
+        defer { free(resolved) }
+        let real = String(cString: resolved)
+        if real != written, try knownFile(db, real) == nil, try knownFile(db, written) != nil { return written }
+        return real
     }
 
     private func knownFile(_ db: Database, _ path: String) throws -> KnownFile? {

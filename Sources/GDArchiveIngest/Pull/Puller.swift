@@ -33,6 +33,19 @@ public struct PullFailure: Error, CustomStringConvertible, Equatable {
     public var description: String { "`\(command)` failed: \(message)" }
 }
 
+/// What may be passed to the `aws` CLI as an argument value: GuardDuty's detector and finding
+/// ids are letters and digits, Regions letters, digits and dashes. Anything else (an id such
+/// as `--output=text` in a tampered listing) would reach the CLI as an option.
+public enum PullArgument {
+    public static func isIdentifier(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+    }
+
+    public static func isRegion(_ text: String) -> Bool {
+        !text.isEmpty && text.first != "-" && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D }
+    }
+}
+
 /// What a pull did.
 public struct PullReport: Sendable {
     public struct Detector: Sendable, Equatable {
@@ -85,6 +98,9 @@ public final class Puller {
                 do {
                     let output = try call(region: region, ["guardduty", "list-detectors", "--output", "json"])
                     ids = (output["DetectorIds"] as? [String]) ?? []
+                    if let bad = ids.first(where: { !PullArgument.isIdentifier($0) }) {
+                        throw PullFailure(command: "aws guardduty list-detectors", message: "it returned \(Self.quoted(bad)), which is not a detector id (letters and digits); nothing was passed on to the CLI")
+                    }
                     if ids.isEmpty { log("note: no GuardDuty detector in \(region.isEmpty ? "the default Region" : region)") }
                 } catch let failure as PullFailure {
                     failures.append(failure.description)
@@ -104,6 +120,11 @@ public final class Puller {
         }
         let summary = try session.finish()
         return PullReport(summary: summary, detectors: detectors, failures: failures)
+    }
+
+    /// A value from the CLI's output, quoted and cut short for a message.
+    static func quoted(_ text: String) -> String {
+        "\"" + String(text.unicodeScalars.prefix(80).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) }) + "\""
     }
 
     /// The window start for a detector: `--since`, else its cursor less the overlap, else
@@ -129,6 +150,9 @@ public final class Puller {
         repeat {
             let output = try call(region: region, listing + (token.map { ["--starting-token", $0] } ?? []))
             let ids = (output["FindingIds"] as? [String]) ?? []
+            if let bad = ids.first(where: { !PullArgument.isIdentifier($0) }) {
+                throw PullFailure(command: "aws guardduty list-findings", message: "it returned \(Self.quoted(bad)), which is not a finding id (letters and digits); nothing of this page was passed on to get-findings")
+            }
             token = output["NextToken"] as? String
             if !ids.isEmpty {
                 page += 1

@@ -55,6 +55,13 @@ extension GDArchiveCommand {
                                                    : "name a detector with --detector-id ID, or pull them all with --all-detectors")
             }
             if region != nil && regions != nil { throw ValidationError("--region and --regions contradict each other; choose one") }
+            if let bad = detectorIDs.first(where: { !PullArgument.isIdentifier($0) }) {
+                throw ValidationError("--detector-id \(bad) is not a GuardDuty detector id (letters and digits)")
+            }
+            let named = (regions.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []) + (region.map { [$0] } ?? [])
+            if let bad = named.first(where: { !$0.isEmpty && !PullArgument.isRegion($0) }) {
+                throw ValidationError("\(bad) is not a Region name (such as eu-west-1)")
+            }
             if let since, GDArchiveCommand.Import.parseTime(since) == nil {
                 throw ValidationError("--since \(since) is not a timestamp or a relative time such as -2d")
             }
