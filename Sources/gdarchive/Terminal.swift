@@ -8,12 +8,41 @@ import GRDB
 /// Standard output and standard error for the commands: results go to stdout, diagnostics and
 /// progress to stderr.
 enum Terminal {
+    /// Results. If the reader of standard output has gone (`| head`), there is no one left to
+    /// print for: the command ends quietly with 141 (128 + SIGPIPE, what a shell reports for a
+    /// program stopped by the pipe). Imports print nothing there, so they go on.
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        if !writeAll(STDOUT_FILENO, Array(text.utf8)) && errno == EPIPE {
+            exit(ExitStatus.outputClosed)
+        }
     }
 
+    /// Diagnostics. A closed or failing standard error never stops the command (an import
+    /// piped into `head -1` finishes and commits); what cannot be written is dropped.
     static func err(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        raw(line + "\n")
+    }
+
+    /// Writes to standard error as it is (progress lines), ignoring failures.
+    static func raw(_ text: String) {
+        if stderrClosed { return }
+        if !writeAll(STDERR_FILENO, Array(text.utf8)) { stderrClosed = true }
+    }
+
+    nonisolated(unsafe) private static var stderrClosed = false
+
+    /// Writes every byte (retrying short writes and EINTR); false with errno set on failure.
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += written
+        }
+        return true
     }
 
     /// Reports an error that ends the command and returns the exit status it maps to.
@@ -108,6 +137,8 @@ enum ExitStatus {
     /// The file is not an archive this binary can use: not SQLite, another program's
     /// database, written by a newer gdarchive, or with an edited migration.
     static let archiveUnusable: Int32 = 76
+    /// The reader of standard output went away (128 + SIGPIPE).
+    static let outputClosed: Int32 = 141
 }
 
 /// Standard output in 64 KiB writes, for streamed results.

@@ -54,3 +54,45 @@ import Testing
         #expect(try runGDArchive(["--db", db, "sql", sightings, "--format", "tsv"]).stdout == before)
     }
 }
+
+/// A closed pipe is not a crash.
+@Suite struct ClosedPipeTests {
+    @Test func anImportWhoseReaderOfStandardErrorGoesAwayFinishesAndCommits() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let fixtures = Paths.fixtures.path
+        // `import … 2>&1 | head -1` once head has gone: every write to stderr meets a pipe
+        // whose reader is closed (here before the import starts, so every time).
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        let process = makeProcess(["--db", db, "import", fixtures])
+        process.standardError = pipe.fileHandleForWriting
+        process.standardOutput = pipe.fileHandleForWriting
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 65, "\(process.terminationReason) \(process.terminationStatus)")
+        let runs = try runGDArchive(["--db", db, "sql", "SELECT status, new_versions > 0 AS stored FROM import_runs", "--format", "tsv"]).stdout
+        #expect(runs == "status\tstored\ncompleted\t1\n")
+        // With standard error closed altogether, the archive and its lock stay clean.
+        let closed = try runProgram("/bin/sh", ["-c", "\"$0\" --db \"$1\" import --rescan \"$2\" 2>&-", Paths.binary.path, db, fixtures])
+        #expect(closed.status == 65)
+        #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+        let lock = try String(contentsOfFile: db + ".lock", encoding: .utf8)
+        #expect(lock.hasPrefix("import (pid"), "\(lock)")
+        #expect(!lock.contains("error"))
+    }
+
+    @Test func aQueryWhoseReaderGoesAwayStopsQuietly() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let tree = URL(fileURLWithPath: tmp.path("tree"))
+        try FindingGenerator(seed: 51).writeExportTree(at: tree, files: 2, findingsPerFile: 1500)
+        _ = try runGDArchive(["--db", db, "import", tree.path])
+        // Far more output than a pipe holds; `head` closes after one line.
+        let script = "\"$0\" --db \"$1\" query --all-versions --format jsonl 2>\"$2\" | head -1 >/dev/null; echo \"${PIPESTATUS[0]}\""
+        let result = try runProgram("/bin/bash", ["-c", script, Paths.binary.path, db, tmp.path("err.txt")])
+        #expect(result.stdout == "141\n", "\(result.stdout) \(result.stderr)")
+        let stderr = try String(contentsOfFile: tmp.path("err.txt"), encoding: .utf8)
+        #expect(!stderr.contains("Fatal error") && !stderr.contains("Crash"), "\(stderr)")
+    }
+}

@@ -89,11 +89,11 @@ final class ProgressLine {
             }
         }
         text += "  \(Int(Double(versions) / elapsed)) new versions/s"
-        FileHandle.standardError.write(Data(("\r\u{1b}[K" + text).utf8))
+        Terminal.raw("\r\u{1b}[K" + text)
         drawn = true
     }
 
     func clear() {
-        if drawn { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
+        if drawn { Terminal.raw("\r\u{1b}[K") }
     }
 }
