@@ -189,8 +189,14 @@ public enum FindingQuery {
                 arguments.append(limit.databaseValue)
             }
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+            // Boolean fields are stored as 0/1; they are printed as booleans (jq reads 0 as true).
+            let boolean = fields.map { !request.raw && FieldCatalog.field(named: $0)?.type == .bool }
             while let row = try cursor.next() {
-                try body(Array(row.databaseValues.map(Cell.init)))
+                var cells = Array(row.databaseValues.map(Cell.init))
+                for i in cells.indices where i < boolean.count && boolean[i] {
+                    if case .int(let flag) = cells[i] { cells[i] = .bool(flag != 0) }
+                }
+                try body(cells)
             }
             return (fields, samples, conditions)
         }

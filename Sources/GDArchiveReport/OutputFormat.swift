@@ -16,6 +16,17 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     case tsv
 }
 
+/// How CSV and TSV write text cells.
+public enum CellEscaping: Sendable {
+    /// Safe to open in a spreadsheet (the default): a cell starting with `=`, `+`, `-`, `@`,
+    /// a tab or a carriage return gets a `'` in front (OWASP's rule against formula
+    /// injection: finding text is attacker-influenced), and control, bidirectional-override
+    /// and zero-width characters are shown escaped, as in tables.
+    case spreadsheetSafe
+    /// Exactly as stored (`--raw-cells`), for programs that read the file.
+    case raw
+}
+
 /// One value in a row.
 public enum Cell: Sendable, Equatable {
     case null
@@ -23,6 +34,8 @@ public enum Cell: Sendable, Equatable {
     case int(Int64)
     case double(Double)
     case text(String)
+    /// A list: a JSON array; in the other formats its elements joined by ", ".
+    case list([String])
 
     /// The integer, or 0 for anything else (for sizing bars).
     var integerValue: Int64 {

@@ -11,8 +11,8 @@ public enum ReportRenderer {
     /// Fills for stacked bars, one per value of `--by` (cycled), and the legend marks them.
     static let fills: [Character] = ["█", "▓", "▒", "░", "▚", "◼", "▞", "▪"]
 
-    public static func render(_ output: ReportOutput, as format: OutputFormat) -> String {
-        guard format == .table else { return RowRenderer.render(output.rows, as: format) }
+    public static func render(_ output: ReportOutput, as format: OutputFormat, cells: CellEscaping = .spreadsheetSafe) -> String {
+        guard format == .table else { return RowRenderer.render(output.rows, as: format, cells: cells) }
         var text = output.header.map { $0 + "\n" }.joined() + (output.header.isEmpty ? "" : "\n")
         if let stack = output.stackColumn, let measure = output.barColumn {
             text += stacked(output.rows, stack: stack, measure: measure)

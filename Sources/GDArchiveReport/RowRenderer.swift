@@ -10,21 +10,16 @@ import Foundation
 /// Every rendering ends with a newline (an empty JSON array is `[]`). Table output never
 /// passes a value's control characters to the terminal: they are shown as `\n`, `\u{1b}`, ….
 public enum RowRenderer {
-    public static func render(_ set: RowSet, as format: OutputFormat, headers: Bool = true) -> String {
+    public static func render(_ set: RowSet, as format: OutputFormat, headers: Bool = true, cells: CellEscaping = .spreadsheetSafe) -> String {
         switch format {
         case .table: return table(set, headers: headers)
         case .json:
             return "[" + set.rows.map { object(set.columns, $0) }.joined(separator: ",\n ") + "]\n"
         case .jsonl:
             return set.rows.map { object(set.columns, $0) + "\n" }.joined()
-        case .csv:
-            var lines = headers ? [set.columns.map(csvField).joined(separator: ",")] : []
-            lines += set.rows.map { $0.map { csvField(plain($0)) }.joined(separator: ",") }
-            return lines.map { $0 + "\r\n" }.joined()
-        case .tsv:
-            var lines = headers ? [set.columns.map(tsvField).joined(separator: "\t")] : []
-            lines += set.rows.map { $0.map { tsvField(plain($0)) }.joined(separator: "\t") }
-            return lines.map { $0 + "\n" }.joined()
+        case .csv, .tsv:
+            return streamStart(columns: set.columns, as: format, headers: headers)
+                + set.rows.map { streamRow($0, columns: set.columns, as: format, first: false, cells: cells) }.joined()
         }
     }
 
@@ -39,14 +34,39 @@ public enum RowRenderer {
     }
 
     /// One row of a stream (not for tables, which need every row to align their columns).
-    public static func streamRow(_ row: [Cell], columns: [String], as format: OutputFormat, first: Bool) -> String {
+    public static func streamRow(_ row: [Cell], columns: [String], as format: OutputFormat, first: Bool,
+                                 cells: CellEscaping = .spreadsheetSafe) -> String {
         switch format {
         case .json: return (first ? "" : ",\n ") + object(columns, row)
         case .jsonl: return object(columns, row) + "\n"
-        case .csv: return row.map { csvField(plain($0)) }.joined(separator: ",") + "\r\n"
-        case .tsv: return row.map { tsvField(plain($0)) }.joined(separator: "\t") + "\n"
+        case .csv: return row.map { csvField(delimited($0, cells)) }.joined(separator: ",") + "\r\n"
+        case .tsv: return row.map { tsvField(delimited($0, cells)) }.joined(separator: "\t") + "\n"
         case .table: return ""
         }
+    }
+
+    /// A cell's text for CSV/TSV: text cells made spreadsheet-safe unless asked for raw.
+    static func delimited(_ cell: Cell, _ escaping: CellEscaping) -> String {
+        let text = plain(cell)
+        switch (cell, escaping) {
+        case (.text, .spreadsheetSafe), (.list, .spreadsheetSafe): return spreadsheetSafe(text)
+        default: return text
+        }
+    }
+
+    /// OWASP's rule for CSV injection, plus the display rule for invisible characters. Line
+    /// breaks and tabs stay (CSV quotes them, TSV escapes them) but not at the start.
+    public static func spreadsheetSafe(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" || scalar == "\r" || scalar == "\t" || !isInvisible(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += escaped(scalar)
+            }
+        }
+        if let first = out.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { return "'" + out }
+        return out
     }
 
     /// The text after the last row of a stream.
@@ -81,6 +101,7 @@ public enum RowRenderer {
         case .int(let i): return String(i)
         case .double(let d): return d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)) : "null"
         case .text(let s): return jsonString(s)
+        case .list(let items): return "[" + items.map(jsonString).joined(separator: ",") + "]"
         }
     }
 
@@ -111,6 +132,7 @@ public enum RowRenderer {
         case .int(let i): return String(i)
         case .double: return json(cell)
         case .text(let s): return s
+        case .list(let items): return items.joined(separator: ", ")
         }
     }
 
@@ -118,6 +140,7 @@ public enum RowRenderer {
     static func display(_ cell: Cell) -> String {
         switch cell {
         case .int(let i): return groupThousands(i)
+        case .list(let items) where items.count > 6: return items.prefix(6).joined(separator: ", ") + ", +\(items.count - 6) more"
         default: return plain(cell)
         }
     }
@@ -133,7 +156,10 @@ public enum RowRenderer {
         return (value < 0 ? "-" : "") + out
     }
 
-    /// Control characters made visible, so a finding's text cannot drive the terminal.
+    /// Control characters made visible, so a finding's text cannot drive the terminal or hide
+    /// what it says: C0 and C1 controls, DEL, bidirectional overrides and isolates (U+202A–E,
+    /// U+2066–9, which can make text read backwards) and zero-width characters. The one rule
+    /// for every human-facing output (tables, headers, diagnostics, spreadsheet-safe CSV).
     public static func visible(_ s: String) -> String {
         var out = ""
         for scalar in s.unicodeScalars {
@@ -141,11 +167,23 @@ public enum RowRenderer {
             case 0x0A: out += "\\n"
             case 0x0D: out += "\\r"
             case 0x09: out += "\\t"
-            case 0..<0x20, 0x7f, 0x80..<0xA0: out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default: out.unicodeScalars.append(scalar)
+            default:
+                if isInvisible(scalar) { out += escaped(scalar) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out
+    }
+
+    /// Characters that act on the display instead of showing.
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7F, 0x80..<0xA0, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2069, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    static func escaped(_ scalar: Unicode.Scalar) -> String {
+        "\\u{" + String(scalar.value, radix: 16) + "}"
     }
 
     static func csvField(_ s: String) -> String {

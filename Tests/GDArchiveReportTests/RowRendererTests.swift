@@ -28,8 +28,11 @@ import Testing
     }
 
     @Test func csvQuotesAndTSVEscapes() {
-        #expect(RowRenderer.render(rows, as: .csv) == "type,findings,note\r\nRecon:EC2/Portscan,1234,\"a,b \"\"quoted\"\"\"\r\nevil\u{1b}[31mred\ttab,7,\r\n")
-        #expect(RowRenderer.render(rows, as: .tsv) == "type\tfindings\tnote\nRecon:EC2/Portscan\t1234\ta,b \"quoted\"\nevil\u{1b}[31mred\\ttab\t7\t\n")
+        // Raw cells (--raw-cells): exactly as stored.
+        #expect(RowRenderer.render(rows, as: .csv, cells: .raw) == "type,findings,note\r\nRecon:EC2/Portscan,1234,\"a,b \"\"quoted\"\"\"\r\nevil\u{1b}[31mred\ttab,7,\r\n")
+        #expect(RowRenderer.render(rows, as: .tsv, cells: .raw) == "type\tfindings\tnote\nRecon:EC2/Portscan\t1234\ta,b \"quoted\"\nevil\u{1b}[31mred\\ttab\t7\t\n")
+        // By default, safe to open in a spreadsheet: the escape character is shown, not sent.
+        #expect(RowRenderer.render(rows, as: .csv) == "type,findings,note\r\nRecon:EC2/Portscan,1234,\"a,b \"\"quoted\"\"\"\r\nevil\\u{1b}[31mred\ttab,7,\r\n")
     }
 
     @Test func aSingleRecordIsAnObjectInJSONAndAListingInTables() {

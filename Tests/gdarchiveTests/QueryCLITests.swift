@@ -132,6 +132,59 @@ import Testing
         #expect(unknown.stderr.contains("ids starting with '23b8': \(portProbe)"))
     }
 
+    @Test func csvAndTSVAreSafeToOpenInASpreadsheetUnlessAskedForRawCells() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let titles = [#"=HYPERLINK(\"http://evil\",\"x\")"#, "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", #"\tlead"#, #"bell\u0007 esc\u001b[2J rtl\u202egnp.exe zw\u200bsp"#, "plain"]
+        let lines = titles.enumerated().map { #"{"id":"f\#($0.offset)","accountId":"1","region":"r","title":"\#($0.element)","service":{"count":-5}}"# }
+        _ = try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", lines.joined(separator: "\n") + "\n")])
+        for format in ["csv", "tsv"] {
+            let safe = try runGDArchive(["--db", db, "query", "--fields", "id,title,count", "--sort", "id", "--format", format]).stdout
+            let rows = safe.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).dropFirst().map(String.init)
+            #expect(rows.count == titles.count, "\(format): \(safe)")
+            for row in rows {
+                let title = row.split(separator: format == "csv" ? "," : "\t", maxSplits: 1)[1].drop { $0 == "\"" }
+                #expect(!["=", "+", "-", "@", "\t"].contains(title.first.map(String.init) ?? ""), "\(format): \(row)")
+            }
+            #expect(safe.contains("'=HYPERLINK") && safe.contains("'+cmd") && safe.contains("'@SUM") && safe.contains("'-2+3"))
+            #expect(!safe.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E || $0.value == 0x200B }, "\(format)")
+            #expect(safe.contains(#"\u{202e}"#))
+            // Numbers are numbers: a negative count keeps its sign.
+            #expect(safe.contains(format == "csv" ? ",-5\r\n" : "\t-5\n"))
+            let raw = try runGDArchive(["--db", db, "query", "--fields", "id,title", "--sort", "id", "--format", format, "--raw-cells"]).stdout
+            #expect(raw.contains("=HYPERLINK") && !raw.contains("'=HYPERLINK"))
+            #expect(raw.unicodeScalars.contains { $0.value == 0x202E })
+        }
+        // Tables escape the same invisible characters.
+        let table = try runGDArchive(["--db", db, "query", "--fields", "id,title"]).stdout
+        #expect(!table.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x200B })
+    }
+
+    @Test func jsonSaysBooleansAndListsAsJSONDoes() throws {
+        let (tmp, db) = try fixtureArchive()
+        defer { withExtendedLifetime(tmp) {} }
+        let rows = try runGDArchive(["--db", db, "query", "--fields", "id,archived,sample", "--format", "json", "--include-samples"]).stdout
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(rows.utf8)) as? [[String: Any]])
+        #expect(!objects.isEmpty)
+        for object in objects {
+            // NSNumber hides the difference: compare the JSON text instead.
+            #expect(object["sample"] is Bool)
+        }
+        #expect(rows.contains(#""sample":true"#) && rows.contains(#""sample":false"#))
+        #expect(!rows.contains(#""sample":0"#) && !rows.contains(#""archived":1"#))
+        let csv = try runGDArchive(["--db", db, "query", "--fields", "sample", "--format", "csv", "--include-samples"]).stdout
+        #expect(Set(csv.split(separator: "\r\n").dropFirst()) == ["false", "true"])
+        // What changed between versions is a list.
+        let portProbe = "23b8c1e9392446debeb13b9046685257"
+        let show = try runGDArchive(["--db", db, "show", portProbe, "--format", "json"]).stdout
+        let versions = try #require(try JSONSerialization.jsonObject(with: Data(show.utf8)) as? [[String: Any]])
+        #expect(versions.count == 3)
+        #expect(versions.first?["changed"] as? [String] == [])
+        let later = try #require(versions.last?["changed"] as? [String])
+        #expect(later.contains("service.count"), "\(later)")
+        #expect(show.contains(#""latest":true"#))
+    }
+
     @Test func fieldsListsTheCatalog() throws {
         let result = try runGDArchive(["fields", "--format", "tsv"])
         #expect(result.status == 0)

@@ -83,7 +83,7 @@ extension GDArchiveCommand {
                         if bodiesAsJSON, case .text(let body)? = row.first {
                             out.write(format == .json ? (rows == 0 ? "" : ",\n ") + body : body + "\n")
                         } else {
-                            out.write(RowRenderer.streamRow(row, columns: columns, as: format, first: rows == 0))
+                            out.write(RowRenderer.streamRow(row, columns: columns, as: format, first: rows == 0, cells: output.cells))
                         }
                         rows += 1
                     }

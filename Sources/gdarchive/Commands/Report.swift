@@ -91,7 +91,7 @@ extension GDArchiveCommand.Report {
             try GDArchiveCommand.Report.run(globals) { archive in
                 let report = try Reports.by(field, scope: scope.scope(filter: filter), measure: measureOptions.measure, top: top, on: archive)
                 GDArchiveCommand.Report.noteSamples(report.samplesLeftOut, output.format)
-                return ReportRenderer.render(report, as: output.format)
+                return ReportRenderer.render(report, as: output.format, cells: output.cells)
             }
         }
     }
@@ -126,7 +126,7 @@ extension GDArchiveCommand.Report {
                 let report = try Reports.timeline(scope: scope.scope(filter: filter), bucket: bucket, by: by, top: top, timeZone: TimeZone(identifier: tz)!,
                                                   measure: measureOptions.measure, on: archive)
                 GDArchiveCommand.Report.noteSamples(report.samplesLeftOut, output.format, noun: "version")
-                return ReportRenderer.render(report, as: output.format)
+                return ReportRenderer.render(report, as: output.format, cells: output.cells)
             }
         }
     }

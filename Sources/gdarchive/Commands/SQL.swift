@@ -24,7 +24,7 @@ extension GDArchiveCommand {
             let archive = try Terminal.openArchive(globals, mode: .read)
             do {
                 let rows = try ReadOnlySQL.run(statement, archivePath: archive.path, location: archive.readLocation)
-                Terminal.out(RowRenderer.render(rows, as: output.format))
+                Terminal.out(RowRenderer.render(rows, as: output.format, cells: output.cells))
             } catch {
                 throw Terminal.fail(error)
             }

@@ -51,7 +51,7 @@ extension GDArchiveCommand {
                 if combined.columns.count == 3 { combined.columns += rows.columns }
                 combined.rows += rows.rows.map { [.text(history.accountId), .text(history.region), .text(history.id)] + $0 }
             }
-            Terminal.out(RowRenderer.render(combined, as: output.format))
+            Terminal.out(RowRenderer.render(combined, as: output.format, cells: output.cells))
         }
     }
 }
