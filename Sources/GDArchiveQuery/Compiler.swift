@@ -91,12 +91,30 @@ public enum FilterCompiler {
 
     private static func emit(_ e: FilterExpression, context: CompileContext, bindings: inout [QueryValue]) throws(QueryError) -> String {
         switch e {
-        case .and(let a, let b):
-            let left = try emit(a, context: context, bindings: &bindings)
-            return "(\(left)) AND (\(try emit(b, context: context, bindings: &bindings)))"
-        case .or(let a, let b):
-            let left = try emit(a, context: context, bindings: &bindings)
-            return "(\(left)) OR (\(try emit(b, context: context, bindings: &bindings)))"
+        case .and, .or:
+            // A chain of one operator is written as a balanced tree, `((a) AND (b)) AND ((c) AND
+            // (d))`: nested two by two as parsed, a long chain would nest as deep as it is
+            // long, past SQLite's parser stack and its expression depth (1,000).
+            let isAnd: Bool
+            if case .and = e { isAnd = true } else { isAnd = false }
+            var operands: [FilterExpression] = []
+            var pending = [e]
+            while let next = pending.popLast() {
+                switch next {
+                case .and(let a, let b) where isAnd: pending += [b, a]
+                case .or(let a, let b) where !isAnd: pending += [b, a]
+                default: operands.append(next)
+                }
+            }
+            var parts: [String] = []
+            for operand in operands { parts.append("(" + (try emit(operand, context: context, bindings: &bindings)) + ")") }
+            let separator = isAnd ? " AND " : " OR "
+            func balanced(_ slice: ArraySlice<String>) -> String {
+                if slice.count <= 4 { return slice.joined(separator: separator) }
+                let middle = slice.startIndex + slice.count / 2
+                return "(" + balanced(slice[..<middle]) + ")" + separator + "(" + balanced(slice[middle...]) + ")"
+            }
+            return balanced(parts[...])
         case .not(let inner):
             return "NOT (\(try emit(inner, context: context, bindings: &bindings)))"
         case .compare(let field, let op, let literal, let position):

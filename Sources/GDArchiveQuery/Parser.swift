@@ -15,6 +15,12 @@
 ///     field      := name ("." name)*
 ///     value      := 'string' | number | true | false | now | -7d | word
 public enum FilterParser {
+    /// How deep parentheses and `not` may nest: far more than a person writes, and little
+    /// enough that neither this parser nor SQLite's runs out of stack on a hostile filter.
+    public static let maximumDepth = 32
+    /// How many conditions one filter may hold (a long list of values belongs in `in (…)`).
+    public static let maximumConditions = 1000
+
     static let keywords: Set<String> = ["and", "or", "not", "like", "in", "between", "is", "null", "true", "false"]
 
     public static func parse(_ text: String) throws(QueryError) -> FilterExpression {
@@ -35,6 +41,8 @@ public enum FilterParser {
 private struct Parser {
     let tokens: [Token]
     var index = 0
+    var depth = 0
+    var conditions = 0
 
     var peek: Token { tokens[index] }
 
@@ -81,13 +89,26 @@ private struct Parser {
         return left
     }
 
+    /// Enters one level of `not` or parentheses at `token`.
+    mutating func descend(at token: Token) throws(QueryError) {
+        depth += 1
+        if depth > FilterParser.maximumDepth {
+            throw QueryError(position: token.position, length: token.length,
+                             message: "the filter nests parentheses and not more than \(FilterParser.maximumDepth) deep",
+                             hint: "write it with fewer levels; a list of values goes in in (…)")
+        }
+    }
+
     mutating func parseNot() throws(QueryError) -> FilterExpression {
         if isKeyword("not") {
-            _ = advance()
+            try descend(at: advance())
+            defer { depth -= 1 }
             return .not(try parseNot())
         }
         if isSymbol("(") {
             let open = advance()
+            try descend(at: open)
+            defer { depth -= 1 }
             let inner = try parseOr()
             guard isSymbol(")") else {
                 throw QueryError(position: peek.position, length: peek.length, message: "expected ')' to close the '(' at column \(open.position + 1), found \(Parser.describe(peek))")
@@ -125,6 +146,12 @@ private struct Parser {
     }
 
     mutating func parsePredicate() throws(QueryError) -> FilterExpression {
+        conditions += 1
+        if conditions > FilterParser.maximumConditions {
+            throw QueryError(position: peek.position, length: peek.length,
+                             message: "the filter has more than \(FilterParser.maximumConditions) conditions",
+                             hint: "a list of values goes in one condition: field in ('a', 'b', …)")
+        }
         let (field, position) = try parseField()
         var negated = false
         if isKeyword("not") {

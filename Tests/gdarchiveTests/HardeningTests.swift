@@ -96,3 +96,40 @@ import Testing
         #expect(!stderr.contains("Fatal error") && !stderr.contains("Crash"), "\(stderr)")
     }
 }
+
+/// Hostile filters get a message with a caret and exit 64, never a crash.
+@Suite struct DeepFilterTests {
+    @Test func deepNestingIsAUsageErrorAndTheDeepestAllowedStillRuns() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        let hostile = [
+            String(repeating: "(", count: 15_000) + "severity > 1" + String(repeating: ")", count: 15_000),
+            String(repeating: "not ", count: 10_000) + "severity > 1",
+            String(repeating: "(", count: 33) + "severity > 1" + String(repeating: ")", count: 33),
+            Array(repeating: "severity > 1", count: 1001).joined(separator: " or "),
+        ]
+        for filter in hostile {
+            for command in [["query", filter], ["report", "summary", filter]] {
+                let result = try runGDArchive(["--db", db] + command)
+                #expect(result.status == 64, "\(command[0]) \(filter.prefix(20))…: \(result.status) \(result.stderr.prefix(300))")
+                #expect(result.stderr.contains("^"), "\(result.stderr.prefix(300))")
+            }
+        }
+        // The deepest allowed nesting and the longest allowed chains run on SQLite itself.
+        let count = "--format"
+        let deepest = [
+            String(repeating: "(", count: 32) + "severity > 1" + String(repeating: ")", count: 32),
+            String(repeating: "not not ", count: 16) + "severity > 1",
+            Array(repeating: "severity > 1", count: 1000).joined(separator: " or "),
+            Array(repeating: "(severity > 1 or count > 0)", count: 500).joined(separator: " and "),
+        ]
+        let expected = try runGDArchive(["--db", db, "query", "severity > 1", count, "jsonl"]).stdout
+        #expect(!expected.isEmpty)
+        for filter in deepest {
+            let result = try runGDArchive(["--db", db, "query", filter, count, "jsonl"])
+            #expect(result.status == 0, "\(filter.prefix(30))…: \(result.stderr.prefix(300))")
+            #expect(result.stdout == expected)
+        }
+    }
+}
