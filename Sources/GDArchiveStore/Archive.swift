@@ -92,7 +92,14 @@ public final class Archive: Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue {
             throw StoreError.notADatabase(path: path)  // SQLite would say "disk I/O error"
         }
-        if mode == .read && FileManager.default.fileExists(atPath: path) && !canWrite(path) {
+        if FileManager.default.fileExists(atPath: path) && !canWrite(path) {
+            guard mode == .read else {
+                // Checked before SQLite opens it: SQLite would open such a file read-only,
+                // create -wal and -shm beside it (owned by this user, in the owner's way) and
+                // only then fail on the first write.
+                _ = try validateReadOnly(path: path, busyTimeout: busyTimeout)
+                throw StoreError.cannotWrite(path: path)
+            }
             return try openReadOnly(path: path, busyTimeout: busyTimeout)
         }
         if !FileManager.default.fileExists(atPath: path) {
@@ -174,10 +181,7 @@ public final class Archive: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -\(pageCacheKiB)")
         }
         let asIs = !FileManager.default.fileExists(atPath: path + "-wal")
-        // A URI (Debian's SQLite accepts them) with the path's reserved characters escaped.
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "?#%")
-        let location = asIs ? "file:\(path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path)?immutable=1" : path
+        let location = readLocation(path)
         do {
             let queue = try DatabaseQueue(path: location, configuration: config)
             let applied = try queue.read { db in try validateLedger(db, path: path) } ?? []
@@ -193,18 +197,39 @@ public final class Archive: Sendable {
         }
     }
 
+    /// Where a connection that must create nothing reads the archive: with no `-wal` beside it
+    /// (no writer has it open), the file as it is, through SQLite's `immutable` flag (a URI,
+    /// which Debian's SQLite accepts, with the path's reserved characters escaped); else the
+    /// path, whose WAL files exist already.
+    static func readLocation(_ path: String) -> String {
+        guard !FileManager.default.fileExists(atPath: path + "-wal") else { return path }
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:\(path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path)?immutable=1"
+    }
+
+    /// Checks through a read-only connection that creates nothing that the file is an archive
+    /// this binary can use; returns the migrations it has (nil: an empty file to adopt).
+    static func validateReadOnly(path: String, busyTimeout: Double) throws -> Set<Int>? {
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        readOnly.busyMode = .timeout(busyTimeout)
+        do {
+            let probe = try DatabaseQueue(path: readLocation(path), configuration: readOnly)
+            defer { try? probe.close() }
+            return try probe.read { db in try validateLedger(db, path: path) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notADatabase(path: path)
+        }
+    }
+
     /// Validates the archive through a read-only connection, then opens it for writing and
     /// applies the pending migrations.
     private static func openAndMigrate(path: String, configuration: Configuration, busyTimeout: Double) throws -> DatabaseQueue {
         do {
             // Validate read-only first: a file that is not an archive this binary can use is
             // refused before anything (even WAL setup) writes to it.
-            var readOnly = Configuration()
-            readOnly.readonly = true
-            readOnly.busyMode = .timeout(busyTimeout)
-            let probe = try DatabaseQueue(path: path, configuration: readOnly)
-            try probe.read { db in _ = try validateLedger(db, path: path) }
-            try probe.close()
+            _ = try validateReadOnly(path: path, busyTimeout: busyTimeout)
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.writeWithoutTransaction { db in try migrate(db, path: path) }
             return queue
@@ -248,12 +273,53 @@ public final class Archive: Sendable {
                 throw StoreError.cannotCreate(path: path, reason: "cannot create the folder \(folder): \(error.localizedDescription)")
             }
         }
-        let fd = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        // O_EXCL never follows a link; a link in the way is told apart from an archive.
+        let fd = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if fd < 0 {
-            if errno == EEXIST { return }
-            throw StoreError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
+            let reason = errno
+            var link = stat()
+            if reason == EEXIST, lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK, access(path, F_OK) != 0 {
+                throw StoreError.cannotCreate(path: path, reason: "it is a symbolic link to a file that does not exist, and gdarchive does not create files through links (someone else may have planted it); remove the link or point --db at the real path")
+            }
+            if reason == EEXIST { return }
+            throw StoreError.cannotCreate(path: path, reason: String(cString: strerror(reason)))
         }
         close(fd)
+    }
+
+    /// Creates `path` new, private (0600), never through a symbolic link; the caller writes
+    /// it and then moves it into place. A name beside `destination`, in its folder.
+    public static func temporaryFile(beside destination: String) throws -> (path: String, fd: Int32) {
+        let folder = (destination as NSString).deletingLastPathComponent
+        let name = (destination as NSString).lastPathComponent
+        for _ in 0..<100 {
+            let candidate = (folder.isEmpty ? "" : folder + "/") + ".\(name).partial-\(UInt32.random(in: .min ... .max))"
+            let fd = Foundation.open(candidate, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            if fd >= 0 { return (candidate, fd) }
+            if errno != EEXIST { throw StoreError.cannotCreate(path: destination, reason: String(cString: strerror(errno))) }
+        }
+        throw StoreError.cannotCreate(path: destination, reason: "no free temporary name beside it")
+    }
+
+    /// Moves a finished temporary file to `destination`, which must not exist (`link`, so a
+    /// file or link that appeared there meanwhile is never replaced), or replaces it when
+    /// `replacing` (a rename: the old file, or a link at its name, is replaced, not written through).
+    public static func moveIntoPlace(_ temporary: String, to destination: String, replacing: Bool) throws {
+        if replacing {
+            guard rename(temporary, destination) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                throw StoreError.cannotCreate(path: destination, reason: reason)
+            }
+            return
+        }
+        if link(temporary, destination) == 0 {
+            unlink(temporary)
+            return
+        }
+        let reason = errno
+        unlink(temporary)
+        throw StoreError.cannotCreate(path: destination, reason: reason == EEXIST ? "the file exists; choose a new path (a backup never overwrites)" : String(cString: strerror(reason)))
     }
 
     /// Applies the pending migrations of ``Migration/all`` after checking the ledger.
@@ -270,12 +336,25 @@ public final class Archive: Sendable {
     /// Checks the ledger against the migrations this binary knows; returns the applied versions
     /// (nil for an empty database without a ledger).
     static func validateLedger(_ db: Database, path: String, migrations: [Migration] = Migration.all) throws -> Set<Int>? {
+        // Only an empty file, or one gdarchive created, is adopted: another program's database
+        // (its own tables, its own `schema_migrations`, a `user_version` or `application_id`
+        // of its own) is refused unchanged.
+        let userVersion = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        let applicationID = try Int.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        let stamped = userVersion != 0 || applicationID != 0
         guard try db.tableExists("schema_migrations") else {
             let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema") ?? 0
-            if tables > 0 { throw StoreError.foreignDatabase(path: path) }
+            if tables > 0 || stamped { throw StoreError.foreignDatabase(path: path) }
             return nil
         }
+        let ledgerColumns = Set(try db.columns(in: "schema_migrations").map(\.name))
+        guard ledgerColumns == ["version", "name", "checksum", "applied_at"] else { throw StoreError.foreignDatabase(path: path) }
         let applied = try Row.fetchAll(db, sql: "SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+        if applied.isEmpty {
+            // A ledger with no migration yet is gdarchive's only on a file with nothing else.
+            let others = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE name <> 'schema_migrations' AND name NOT LIKE 'sqlite_%'") ?? 0
+            if others > 0 || stamped { throw StoreError.foreignDatabase(path: path) }
+        }
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         for row in applied {
             let version: Int = row["version"]

@@ -317,19 +317,30 @@ extension Archive {
     /// and is a complete archive on its own.
     public func backup(to destination: String) throws {
         let target = Archive.expandTilde(destination)
-        if FileManager.default.fileExists(atPath: target) {
+        var existing = stat()
+        if lstat(target, &existing) == 0 {
             throw StoreError.cannotCreate(path: target, reason: "the file exists; choose a new path (a backup never overwrites)")
         }
-        try Archive.createEmptyFile(at: target)
+        // Written beside the destination, checked, then linked into place: a killed backup
+        // leaves only a hidden `.NAME.partial-…` file, never a partial backup at NAME.
+        let (temporary, fd) = try Archive.temporaryFile(beside: target)
+        close(fd)
         do {
-            let copy = try DatabaseQueue(path: target)
+            let copy = try DatabaseQueue(path: temporary)
             try database.backup(to: copy)
             try copy.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
+                let integrity = try String.fetchOne(db, sql: "PRAGMA quick_check")
+                guard integrity == "ok" else {
+                    throw StoreError.cannotCreate(path: target, reason: "the copy does not pass SQLite's check (\(integrity ?? "no answer")); nothing was written at \(target)")
+                }
             }
             try copy.close()
+            let synced = Foundation.open(temporary, O_RDONLY | O_CLOEXEC)
+            if synced >= 0 { fsync(synced); close(synced) }
+            try Archive.moveIntoPlace(temporary, to: target, replacing: false)
         } catch {
-            try? FileManager.default.removeItem(atPath: target)
+            unlink(temporary)
             throw error
         }
     }

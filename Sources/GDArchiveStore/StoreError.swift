@@ -21,6 +21,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     /// An archive this user may only read has WAL files beside it that this user may not
     /// open: a user who may write is importing into it (or was killed doing so).
     case readOnlyWhileWritten(path: String)
+    /// A command that writes was pointed at an archive this user may not write (the file or
+    /// its folder): refused before anything, its WAL files included, is created beside it.
+    case cannotWrite(path: String)
     /// The archive file or its folder could not be created.
     case cannotCreate(path: String, reason: String)
     /// Another process holds the archive's writer lock.
@@ -47,6 +50,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(path) can only be read here, and it was written by an older gdarchive: this one reads it after \(which), which cannot be written to a read-only archive; run gdarchive once where the archive can be written (any command migrates it), or read it with the gdarchive that wrote it"
         case .readOnlyWhileWritten(let path):
             return "\(path) can only be read here, and an import by a user who may write it is running (or was killed): its WAL files (\(path)-wal, -shm) are not readable by this user; try again once it has finished (any gdarchive command of that user tidies up after a killed one)"
+        case .cannotWrite(let path):
+            return "the archive \(path) cannot be written by this user (a read-only file, or a folder it may not write in for the archive's journal); nothing was changed and nothing was created beside it. Run the command as the user who owns the archive, or check the permissions"
         case .cannotCreate(let path, let reason):
             return "cannot create the archive \(path): \(reason)"
         case .locked(let path, let holder):

@@ -59,7 +59,7 @@ enum Terminal {
             switch error {
             case .archiveMissing: return (error.description, ExitStatus.archiveMissing)
             case .notADatabase, .foreignDatabase, .newerSchema, .migrationModified: return (error.description, ExitStatus.archiveUnusable)
-            case .cannotCreate, .readOnlyNeedsMigration: return (error.description, ExitStatus.cannotWrite)
+            case .cannotCreate, .cannotWrite, .readOnlyNeedsMigration: return (error.description, ExitStatus.cannotWrite)
             case .locked, .readOnlyWhileWritten: return (error.description, ExitStatus.busy)
             case .bodyCodec, .missingDictionary: return (error.description, ExitStatus.archiveUnusable)
             }
@@ -113,8 +113,9 @@ enum Terminal {
         let timeout = ProcessInfo.processInfo.environment["GDARCHIVE_BUSY_TIMEOUT"].flatMap(Double.init) ?? 30
         do {
             let archive = try Archive.open(path: path, mode: mode, busyTimeout: timeout)
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: archive.path),
-               let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 != 0 {
+            // The mode of the file itself, through a link to it (stat, not lstat).
+            var info = stat()
+            if stat(archive.path, &info) == 0, case let permissions = Int(info.st_mode & 0o777), permissions & 0o077 != 0 {
                 err("gdarchive: warning: \(archive.path) is readable by other users (mode \(String(permissions, radix: 8))); findings describe your weak spots: chmod 600 \(archive.path)")
             }
             return archive

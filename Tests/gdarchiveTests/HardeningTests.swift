@@ -1,5 +1,6 @@
 import Foundation
 import GDArchiveTestSupport
+import GRDB
 import Testing
 
 /// What an attack on gdarchive found, each kept from coming back.
@@ -130,6 +131,128 @@ import Testing
             let result = try runGDArchive(["--db", db, "query", filter, count, "jsonl"])
             #expect(result.status == 0, "\(filter.prefix(30))…: \(result.stderr.prefix(300))")
             #expect(result.stdout == expected)
+        }
+    }
+}
+
+/// Files other users can touch, and other programs' databases.
+@Suite(.serialized) struct FileSafetyTests {
+    func mode(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_mode & 0o777) : -1
+    }
+
+    @Test func noFileIsCreatedOrWrittenThroughAPlantedLink() throws {
+        let tmp = try TemporaryDirectory()
+        // A dangling link where the archive would be: refused, nothing created behind it.
+        #expect(symlink(tmp.path("elsewhere.sqlite"), tmp.path("a.sqlite")) == 0)
+        let refused = try runGDArchive(["--db", tmp.path("a.sqlite"), "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        #expect(refused.status == 73, "\(refused.stderr)")
+        #expect(refused.stderr.contains("symbolic link"))
+        #expect(!FileManager.default.fileExists(atPath: tmp.path("elsewhere.sqlite")))
+        // A real archive, then a backup onto a dangling link: refused, nothing behind it.
+        let db = tmp.path("b.sqlite")
+        _ = try runGDArchive(["--db", db, "import", tmp.path("out-of-order-versions.jsonl")])
+        #expect(mode(db) == 0o600)
+        #expect(symlink(tmp.path("stolen.sqlite"), tmp.path("copy.sqlite")) == 0)
+        let backup = try runGDArchive(["--db", db, "backup", tmp.path("copy.sqlite")])
+        #expect(backup.status == 73, "\(backup.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.path("stolen.sqlite")))
+        // The HTML page replaces a link at its name instead of writing through it, and an
+        // existing page's lax mode with its own.
+        let victim = try tmp.write("victim.txt", "keep\n")
+        #expect(symlink(victim, tmp.path("page.html")) == 0)
+        #expect(try runGDArchive(["--db", db, "report", "html", "-o", tmp.path("page.html")]).status == 0)
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep\n")
+        #expect(mode(tmp.path("page.html")) == 0o600)
+        let lax = try tmp.write("lax.html", "old")
+        chmod(lax, 0o644)
+        #expect(try runGDArchive(["--db", db, "report", "html", "-o", lax]).status == 0)
+        #expect(mode(lax) == 0o600)
+        // A link to a private archive gets no warning; the warning reads the file's mode.
+        #expect(symlink(db, tmp.path("link.sqlite")) == 0)
+        #expect(!(try runGDArchive(["--db", tmp.path("link.sqlite"), "status"]).stderr.contains("readable by other users")))
+        chmod(db, 0o644)
+        #expect(try runGDArchive(["--db", tmp.path("link.sqlite"), "status"]).stderr.contains("readable by other users"))
+    }
+
+    @Test(.enabled(if: ArchiveFaultTests.canActAsNobody, ArchiveFaultTests.nobodyMissing))
+    func aUserWhoMayOnlyReadLeavesNoWALFilesBehind() throws {
+        let tmp = try TemporaryDirectory()
+        chmod(tmp.url.path, 0o777)  // a shared folder: anyone may create files in it
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        chmod(db, 0o644)
+        let input = try tmp.copyFixture("scenarios/findings-page-pretty.json")
+        chmod(input, 0o644)
+        let result = try runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Paths.binary.path, "--db", db, "import", input],
+                                    environment: ["HOME": "/tmp"])
+        #expect(result.status == 73, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: db + "-wal") && !FileManager.default.fileExists(atPath: db + "-shm"))
+        // The owner's next import is not blocked.
+        #expect(try runGDArchive(["--db", db, "import", input]).status == 0)
+    }
+
+    @Test func aRefusedArchiveGetsNoWALFiles() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        let queue = try DatabaseQueue(path: db)
+        try queue.write { db in try db.execute(sql: "INSERT INTO schema_migrations VALUES (99, 'future', 'x', '2030-01-01')") }
+        try queue.close()
+        #expect(!FileManager.default.fileExists(atPath: db + "-wal"))
+        for arguments in [["import", tmp.path("out-of-order-versions.jsonl")], ["status"], ["query"]] {
+            #expect(try runGDArchive(["--db", db] + arguments).status == 76)
+            #expect(!FileManager.default.fileExists(atPath: db + "-wal") && !FileManager.default.fileExists(atPath: db + "-shm"), "\(arguments)")
+        }
+    }
+
+    @Test func otherProgramsDatabasesAreRefusedUnchanged() throws {
+        let tmp = try TemporaryDirectory()
+        let databases: [(String, [String])] = [
+            ("rails.sqlite", ["CREATE TABLE schema_migrations (version TEXT PRIMARY KEY)", "INSERT INTO schema_migrations VALUES ('20240101000000')"]),
+            ("golang-migrate.sqlite", ["CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, dirty BOOLEAN NOT NULL)", "INSERT INTO schema_migrations VALUES (3, 0)"]),
+            ("lookalike.sqlite", ["CREATE TABLE customers (id INTEGER PRIMARY KEY)",
+                                  "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"]),
+            ("stamped.sqlite", ["PRAGMA user_version = 5"]),
+        ]
+        for (name, statements) in databases {
+            let path = tmp.path(name)
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in for sql in statements { try db.execute(sql: sql) } }
+            try queue.close()
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            for arguments in [["import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl", as: "in-\(name).jsonl")], ["status"]] {
+                let result = try runGDArchive(["--db", path] + arguments)
+                #expect(result.status == 76, "\(name) \(arguments[0]): \(result.stderr)")
+                #expect(result.stderr.contains("gdarchive did not create"), "\(name): \(result.stderr)")
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "\(name) was modified")
+        }
+    }
+
+    @Test func aKilledBackupNeverLeavesAPartialDestination() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let tree = URL(fileURLWithPath: tmp.path("tree"))
+        try FindingGenerator(seed: 61).writeExportTree(at: tree, files: 6, findingsPerFile: 1000)
+        _ = try runGDArchive(["--db", db, "import", tree.path])
+        for (n, delay) in [0, 2_000, 10_000, 30_000, 80_000].enumerated() {
+            let destination = tmp.path("backup-\(n).sqlite")
+            let process = makeProcess(["--db", db, "backup", destination])
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(delay))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            // Absent, or a whole archive: never a partial file at the destination.
+            if FileManager.default.fileExists(atPath: destination) {
+                #expect(try runGDArchive(["--db", destination, "check"]).status == 0, "backup \(n)")
+            } else {
+                let again = try runGDArchive(["--db", db, "backup", destination])
+                #expect(again.status == 0, "backup \(n) after a kill: \(again.stderr)")
+                #expect(try runGDArchive(["--db", destination, "check"]).status == 0)
+            }
         }
     }
 }

@@ -158,13 +158,20 @@ extension GDArchiveCommand.Report {
                 let html = try HTMLReport.render(scope: scope.scope(filter: filter), bucket: bucket, measure: measureOptions.measure,
                                                  timeZone: TimeZone(identifier: tz)!, on: archive)
                 guard let output else { return html }
-                let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-                guard fd >= 0 else {
-                    throw ReportFileError(description: "cannot write \(output): \(String(cString: strerror(errno)))")
+                // Written beside, private (0600), then renamed over the name: a link planted
+                // at the name is replaced, never written through, and a reader never sees
+                // half a page.
+                let (temporary, fd) = try Archive.temporaryFile(beside: output)
+                do {
+                    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+                    try handle.write(contentsOf: Data(html.utf8))
+                    try handle.synchronize()
+                    try handle.close()
+                    try Archive.moveIntoPlace(temporary, to: output, replacing: true)
+                } catch {
+                    unlink(temporary)
+                    throw ReportFileError(description: "cannot write \(output): \(error)")
                 }
-                defer { close(fd) }
-                let handle = FileHandle(fileDescriptor: fd)
-                try handle.write(contentsOf: Data(html.utf8))
                 Terminal.err("report: wrote \(output) (\(RowRenderer.groupThousands(Int64(html.utf8.count))) bytes)")
                 return ""
             }
