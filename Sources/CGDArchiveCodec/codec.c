@@ -105,7 +105,10 @@ size_t gdarchive_codec_compress(gdarchive_codec *codec, const void *src, size_t 
 
 long long gdarchive_codec_content_size(const void *src, size_t size) {
     unsigned long long n = ZSTD_getFrameContentSize(src, size);
-    if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n > (1ull << 40)) return -1;
+    // No body is larger than the largest JSON text an import reads (256 MiB): a frame that
+    // claims more is refused before anything is allocated for it (a crafted literal passed
+    // to gdarchive_body would otherwise allocate what it claims).
+    if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n > GDARCHIVE_MAXIMUM_BODY_BYTES) return -1;
     return (long long)n;
 }
 

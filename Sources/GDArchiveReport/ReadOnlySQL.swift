@@ -5,6 +5,10 @@ import Foundation
 /// Why `gdarchive sql` refused or failed a statement.
 public struct SQLRefusal: Error, CustomStringConvertible, Equatable {
     public var description: String
+
+    package init(description: String) {
+        self.description = description
+    }
 }
 
 /// Runs one SQL statement of a power user's on a connection that cannot change anything:
@@ -30,9 +34,30 @@ public enum ReadOnlySQL {
         var denied: String?
     }
 
+    /// Limits of one statement: a runaway query (an endless recursive CTE, a cross join of
+    /// bodies) stops with a message instead of running or growing for ever.
+    public struct Limits: Sendable {
+        /// Seconds of work before the statement is interrupted; nil: no limit.
+        public var timeout: Double? = 300
+        /// Bytes SQLite may allocate for the statement (its sorter, its caches, bodies read).
+        public var memoryBytes: Int64 = 1 << 30
+        public init() {}
+    }
+
+    /// Runs the statement and returns every row (for small answers and tests).
+    public static func run(_ sql: String, archivePath: String, location: String? = nil, limits: Limits = Limits()) throws -> RowSet {
+        var set = RowSet(columns: [], rows: [])
+        try stream(sql, archivePath: archivePath, location: location, limits: limits, columns: { set.columns = $0 }) { set.rows.append($0) }
+        return set
+    }
+
+    /// Runs the statement and hands each row to `row` as SQLite produces it: memory stays flat
+    /// however many rows there are (within `limits`).
+    ///
     /// - Parameter location: what to open when it is not the path itself: an archive's
     ///   ``Archive/readLocation`` (an SQLite URI for one read as it is from read-only media).
-    public static func run(_ sql: String, archivePath: String, location: String? = nil) throws -> RowSet {
+    public static func stream(_ sql: String, archivePath: String, location: String? = nil, limits: Limits = Limits(),
+                              columns: ([String]) throws -> Void, row: ([Cell]) throws -> Void) throws {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (location == nil ? 0 : SQLITE_OPEN_URI)
         guard sqlite3_open_v2(location ?? archivePath, &handle, flags, nil) == SQLITE_OK, let db = handle else {
@@ -42,6 +67,13 @@ public enum ReadOnlySQL {
         }
         defer { sqlite3_close(db) }
         sqlite3_busy_timeout(db, 30_000)
+        // SQLite's own allocations for this process (this command's only connection).
+        let previousLimit = sqlite3_hard_heap_limit64(limits.memoryBytes)
+        defer { sqlite3_hard_heap_limit64(previousLimit) }
+        let deadline = Deadline(seconds: limits.timeout)
+        sqlite3_progress_handler(db, 10_000, { context in
+            Unmanaged<Deadline>.fromOpaque(context!).takeUnretainedValue().passed ? 1 : 0
+        }, Unmanaged.passUnretained(deadline).toOpaque())
         // Bodies are compressed: the version_bodies view reads them through gdarchive_body.
         guard BodyCodec.registerFunctions(on: db) == SQLITE_OK else {
             throw SQLRefusal(description: "cannot register gdarchive_body on \(archivePath): \(String(cString: sqlite3_errmsg(db)))")
@@ -54,6 +86,12 @@ public enum ReadOnlySQL {
             let first = a.map { String(cString: $0) } ?? ""
             switch action {
             case SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE:
+                return SQLITE_OK
+            case SQLITE_UPDATE where first.lowercased() == "sqlite_master":
+                // What SQLite asks before it sets up a table-valued function (json_each,
+                // json_tree, pragma_table_info): they only read. The connection is read-only
+                // and the schema unwritable (writable_schema is refused), so a real UPDATE of
+                // sqlite_master fails in SQLite all the same.
                 return SQLITE_OK
             case SQLITE_FUNCTION:
                 let name = (b.map { String(cString: $0) } ?? "").lowercased()
@@ -98,8 +136,7 @@ public enum ReadOnlySQL {
             throw SQLRefusal(description: "run one statement at a time (found more after the first ';')")
         }
         let count = Int(sqlite3_column_count(statement))
-        let columns = (0..<count).map { String(cString: sqlite3_column_name(statement, Int32($0))) }
-        var rows: [[Cell]] = []
+        try columns((0..<count).map { String(cString: sqlite3_column_name(statement, Int32($0))) })
         while true {
             let status = sqlite3_step(statement)
             if status == SQLITE_DONE { break }
@@ -107,9 +144,15 @@ public enum ReadOnlySQL {
                 if let denied = guardBox.denied {
                     throw SQLRefusal(description: "gdarchive sql only reads: \(denied) is not allowed")
                 }
+                if status == SQLITE_INTERRUPT, let seconds = limits.timeout {
+                    throw SQLRefusal(description: "the statement ran longer than \(Int(seconds)) seconds and was stopped; narrow it, or pass --timeout SECONDS (0: no limit)")
+                }
+                if status == SQLITE_NOMEM || status == SQLITE_FULL {
+                    throw SQLRefusal(description: "the statement needed more than \(limits.memoryBytes >> 20) MiB and was stopped; narrow it, or pass --max-memory MIB")
+                }
                 throw SQLRefusal(description: String(cString: sqlite3_errmsg(db)))
             }
-            rows.append((0..<count).map { i in
+            try row((0..<count).map { i in
                 let column = Int32(i)
                 switch sqlite3_column_type(statement, column) {
                 case SQLITE_INTEGER: return .int(sqlite3_column_int64(statement, column))
@@ -125,7 +168,15 @@ public enum ReadOnlySQL {
                 }
             })
         }
-        return RowSet(columns: columns, rows: rows)
+    }
+
+    /// When a statement's time is up.
+    final class Deadline {
+        let end: ContinuousClock.Instant?
+        init(seconds: Double?) {
+            end = seconds.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
+        }
+        var passed: Bool { end.map { ContinuousClock.now >= $0 } ?? false }
     }
 
     static func describe(action: Int32, _ object: String) -> String {

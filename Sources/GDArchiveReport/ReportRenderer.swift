@@ -13,7 +13,7 @@ public enum ReportRenderer {
 
     public static func render(_ output: ReportOutput, as format: OutputFormat, cells: CellEscaping = .spreadsheetSafe) -> String {
         guard format == .table else { return RowRenderer.render(output.rows, as: format, cells: cells) }
-        var text = output.header.map { $0 + "\n" }.joined() + (output.header.isEmpty ? "" : "\n")
+        var text = output.header.map { RowRenderer.visible($0) + "\n" }.joined() + (output.header.isEmpty ? "" : "\n")
         if let stack = output.stackColumn, let measure = output.barColumn {
             text += stacked(output.rows, stack: stack, measure: measure)
         } else if let measure = output.barColumn {
@@ -78,7 +78,7 @@ public enum ReportRenderer {
             }
             set.rows.append([.text(bucket)] + order.map { .int(values[$0] ?? 0) } + [.int(totals[i]), .text(barText)])
         }
-        let legend = order.enumerated().map { "\(fills[$0.offset % fills.count]) \($0.element)" }.joined(separator: "  ")
+        let legend = order.enumerated().map { "\(fills[$0.offset % fills.count]) \(RowRenderer.visible($0.element))" }.joined(separator: "  ")
         return RowRenderer.render(set, as: .table) + "\n" + measure + ": " + legend + "\n"
     }
 }

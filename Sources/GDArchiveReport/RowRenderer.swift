@@ -207,7 +207,9 @@ public enum RowRenderer {
 
     static func table(_ set: RowSet, headers: Bool) -> String {
         let cells = set.rows.map { $0.map { visible(display($0)) } }
-        var widths = set.columns.map { headers ? $0.count : 0 }
+        // Column names can be values too (`report timeline --by`): the same rule.
+        let names = set.columns.map(visible)
+        var widths = names.map { headers ? $0.count : 0 }
         for row in cells {
             for (i, value) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], value.count) }
         }
@@ -222,7 +224,7 @@ public enum RowRenderer {
             !set.rows.isEmpty && set.rows.allSatisfy { i < $0.count && ($0[i].isNumeric || $0[i] == .null) }
         }
         if headers {
-            out.append(line(set.columns, numeric: numericColumns))
+            out.append(line(names, numeric: numericColumns))
             out.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "))
         }
         for row in cells { out.append(line(row, numeric: numericColumns)) }

@@ -256,3 +256,89 @@ import Testing
         }
     }
 }
+
+/// One escaping rule on every human-facing path.
+@Suite struct TerminalEscapeTests {
+    @Test func noFindingTextReachesTheTerminalRaw() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        // Identities may not hold control characters (they are refused), but a bidirectional
+        // override is a printable character to JSON: it can reach an id or a Region.
+        let bidi = #"\u202eexe.txt"#
+        let evil = #"\u001b]0;pwned\u0007\u202eexe.txt"#
+        let lines = (1...2).map { #"{"id":"evil\#(bidi)\#($0)","accountId":"1","region":"r\#(bidi)","type":"T\#(evil)","updatedAt":"2025-01-0\#($0)T00:00:00Z","severity":5,"service":{"count":\#($0)}}"# }
+        let imported = try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", lines.joined(separator: "\n") + "\n")])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let id = "evil\u{202e}exe.txt1"
+        let outputs = [
+            try runGDArchive(["--db", db, "show", id]),
+            try runGDArchive(["--db", db, "show", "evil"]),  // the hint lists ids starting with it
+            try runGDArchive(["--db", db, "report", "timeline", "--by", "type", "--bucket", "day"]),
+            try runGDArchive(["--db", db, "report", "by", "type"]),
+        ]
+        for result in outputs {
+            let text = result.stdout + result.stderr
+            #expect(text.contains("\\u{1b}") || text.contains("\\u{202e}"), "\(text.prefix(300))")
+            #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(text.prefix(300))")
+        }
+    }
+}
+
+/// `gdarchive sql` streams, stops a runaway statement, and bounds what it may allocate.
+@Suite struct BoundedSQLTests {
+    static let time = FileManager.default.isExecutableFile(atPath: "/usr/bin/time")
+
+    func archive(_ tmp: TemporaryDirectory) throws -> String {
+        let db = tmp.path("a.sqlite")
+        let tree = URL(fileURLWithPath: tmp.path("tree"))
+        try FindingGenerator(seed: 71).writeExportTree(at: tree, files: 2, findingsPerFile: 500)
+        _ = try runGDArchive(["--db", db, "import", tree.path])
+        return db
+    }
+
+    @Test(.enabled(if: BoundedSQLTests.time, "GNU time (/usr/bin/time) is not installed"))
+    func rowsStreamWithFlatMemory() throws {
+        let tmp = try TemporaryDirectory()
+        let db = try archive(tmp)
+        // 100,000 rows of ~3 KB bodies (about 300 MB of output) into /dev/null.
+        let statement = "SELECT v.body FROM finding_versions v, (SELECT 1 FROM finding_versions LIMIT 100) n"
+        let result = try runProgram("/bin/sh", ["-c", "/usr/bin/time -f '%M' \"$0\" --db \"$1\" sql \"$2\" --format jsonl >/dev/null", Paths.binary.path, db, statement])
+        #expect(result.status == 0, "\(result.stderr)")
+        let peakKiB = try #require(Int(result.stderr.split(separator: "\n").last ?? ""))
+        #expect(peakKiB < 150_000, "peak RSS \(peakKiB) KiB for ~300 MB of rows")
+    }
+
+    @Test func aRunawayStatementStopsWithAMessage() throws {
+        let tmp = try TemporaryDirectory()
+        let db = try archive(tmp)
+        let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+        let stopped = try runGDArchive(["--db", db, "sql", endless, "--timeout", "1"])
+        #expect(stopped.status == 1)
+        #expect(stopped.stderr.contains("ran longer than 1 seconds"), "\(stopped.stderr)")
+        // One value SQLite must build in memory (about 200 MB): stopped at the bound.
+        let huge = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100000) SELECT length(group_concat(hex(randomblob(1000)))) FROM c"
+        let big = try runGDArchive(["--db", db, "sql", huge, "--max-memory", "32", "--format", "csv"])
+        #expect(big.status == 1)
+        #expect(big.stderr.contains("more than 32 MiB"), "\(big.stderr)")
+        // A crafted frame that claims 2.9 GB is refused without allocating it.
+        let claim = try runGDArchive(["--db", db, "sql", "SELECT length(gdarchive_body(x'28B52FFDE0004ADAAC00000000010000', NULL))"])
+        #expect(claim.status == 1)
+        #expect(claim.stderr.contains("not a zstd frame with its size"), "\(claim.stderr)")
+    }
+
+    @Test func tableValuedFunctionsOnlyReadAndAreAllowed() throws {
+        let tmp = try TemporaryDirectory()
+        let db = try archive(tmp)
+        for statement in ["SELECT count(*) AS n FROM finding_versions v, json_each(v.body) e",
+                          "SELECT count(*) AS n FROM finding_versions v, json_tree(v.body) t WHERE t.key = 'count'",
+                          "SELECT count(*) AS n FROM pragma_table_info('findings')"] {
+            let result = try runGDArchive(["--db", db, "sql", statement, "--format", "tsv"])
+            #expect(result.status == 0, "\(statement): \(result.stderr)")
+            #expect((Int(result.stdout.split(separator: "\n").last ?? "") ?? 0) > 0, "\(statement): \(result.stdout)")
+        }
+        // Writing is still refused, by SQLite.
+        for statement in ["UPDATE sqlite_master SET sql = ''", "CREATE TABLE x (a)", "DELETE FROM versions", "PRAGMA writable_schema = 1"] {
+            #expect(try runGDArchive(["--db", db, "sql", statement]).status == 1, "\(statement)")
+        }
+    }
+}

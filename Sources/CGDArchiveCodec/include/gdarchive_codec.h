@@ -9,6 +9,9 @@
 // `zstd -d` (or `zstd -d -D DICTIONARY`) for a base, `zstd -d --patch-from=BASE` for the others.
 #include <stddef.h>
 
+/// The largest body a frame may hold: the largest JSON text an import reads (256 MiB).
+#define GDARCHIVE_MAXIMUM_BODY_BYTES (256ull * 1024 * 1024)
+
 typedef struct sqlite3 sqlite3;
 
 /// A compression and decompression context. Not thread-safe: one per thread.

@@ -20,11 +20,53 @@ extension GDArchiveCommand {
         @Argument(help: "The SELECT statement.")
         var statement: String
 
+        @Option(help: ArgumentHelp("Stop the statement after this many seconds (default 300; 0: no limit).", valueName: "seconds"))
+        var timeout: Double = 300
+
+        @Option(help: ArgumentHelp("Stop the statement if SQLite needs more than this much memory for it (default 1024).", valueName: "MiB"))
+        var maxMemory: Int64 = 1024
+
+        /// Rows a table holds to align its columns; past them, a machine format streams.
+        static let tableRowLimit = 100_000
+
+        func validate() throws {
+            if timeout < 0 { throw ValidationError("--timeout takes a number of seconds, 0 or more") }
+            if maxMemory < 16 { throw ValidationError("--max-memory takes a number of MiB, 16 or more") }
+        }
+
         func run() throws {
             let archive = try Terminal.openArchive(globals, mode: .read)
+            var limits = ReadOnlySQL.Limits()
+            limits.timeout = timeout == 0 ? nil : timeout
+            limits.memoryBytes = maxMemory << 20
             do {
-                let rows = try ReadOnlySQL.run(statement, archivePath: archive.path, location: archive.readLocation)
-                Terminal.out(RowRenderer.render(rows, as: output.format, cells: output.cells))
+                var columns: [String] = []
+                if output.format == .table {
+                    // A table aligns its columns over every row: bounded, with a way out.
+                    var rows: [[Cell]] = []
+                    try ReadOnlySQL.stream(statement, archivePath: archive.path, location: archive.readLocation, limits: limits,
+                                           columns: { columns = $0 }) { row in
+                        guard rows.count < Self.tableRowLimit else {
+                            throw SQLRefusal(description: "more than \(Self.tableRowLimit) rows: a table holds them all to align its columns; use --format csv, tsv or jsonl, which stream, or add a LIMIT")
+                        }
+                        rows.append(row)
+                    }
+                    Terminal.out(RowRenderer.render(RowSet(columns: columns, rows: rows), as: .table))
+                    return
+                }
+                // Every other format streams: memory stays flat however many rows there are.
+                var out = BufferedOutput()
+                var first = true
+                try ReadOnlySQL.stream(statement, archivePath: archive.path, location: archive.readLocation, limits: limits,
+                                       columns: { names in
+                                           columns = names
+                                           out.write(RowRenderer.streamStart(columns: names, as: output.format))
+                                       }) { row in
+                    out.write(RowRenderer.streamRow(row, columns: columns, as: output.format, first: first, cells: output.cells))
+                    first = false
+                }
+                out.write(RowRenderer.streamEnd(as: output.format))
+                out.flush()
             } catch {
                 throw Terminal.fail(error)
             }

@@ -26,9 +26,10 @@ extension GDArchiveCommand {
             }
             guard !histories.isEmpty else {
                 let similar = (try? FindingHistory.ids(withPrefix: id, in: archive)) ?? []
-                Terminal.err("gdarchive: error: no finding with id '\(id)' in \(archive.path)")
+                let shown = RowRenderer.visible(id)
+                Terminal.err("gdarchive: error: no finding with id '\(shown)' in \(RowRenderer.visible(archive.path))")
                 if !similar.isEmpty {
-                    Terminal.err("hint: ids starting with '\(id)': " + similar.joined(separator: ", "))
+                    Terminal.err("hint: ids starting with '\(shown)': " + similar.map(RowRenderer.visible).joined(separator: ", "))
                 }
                 throw ExitCode(1)
             }
@@ -40,7 +41,8 @@ extension GDArchiveCommand {
                 for (i, history) in histories.enumerated() {
                     if i > 0 { Terminal.out("\n") }
                     let count = history.versions.count
-                    Terminal.out("finding \(history.id)  account \(history.accountId)  region \(history.region)  \(count) version\(count == 1 ? "" : "s")\n\n")
+                    let title = "finding \(history.id)  account \(history.accountId)  region \(history.region)"
+                    Terminal.out(RowRenderer.visible(title) + "  \(count) version\(count == 1 ? "" : "s")\n\n")
                     Terminal.out(RowRenderer.render(history.rows(), as: .table))
                 }
                 return
