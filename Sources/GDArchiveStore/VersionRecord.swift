@@ -45,7 +45,7 @@ public struct VersionRecord: Sendable, Equatable {
         self.accountId = accountId
         self.region = region
         self.body = body
-        self.hash = SHA256.hash(Array(body.utf8))
+        self.hash = SHA256.hash(body.utf8)  // no copy of the body (it may be 256 MiB)
     }
 
     /// The severity band GuardDuty documents: low 1.0–3.9, medium 4.0–6.9, high 7.0–8.9,
