@@ -36,7 +36,9 @@ public struct QueryRequest: Sendable {
     public var timeField: TimeField = .updated
     public var fields: [String]? = nil
     public var sort: String?
-    public var descending = false
+    /// The direction: nil for the natural one (ascending with ``sort``, as SQL's ORDER BY;
+    /// newest first without it, as if `--sort updated_at --desc`).
+    public var descending: Bool? = nil
     public var limit: Int?
     public var includeSamples = false
     public var raw = false
@@ -70,7 +72,7 @@ public enum QueryRequestError: Error, CustomStringConvertible, Equatable {
         case .filter(let error, let text, let option):
             return (option.isEmpty ? "" : "in \(option): ") + error.rendered(filter: text)
         case .unknownField(let name, let suggestions):
-            return "error: unknown field '\(name)' in --fields/--sort" + (suggestions.isEmpty ? "\nhint: run `gdarchive fields` to list the fields"
+            return "error: unknown field '\(name)'" + (suggestions.isEmpty ? "\nhint: run `gdarchive fields` to list the fields"
                 : "\nhint: did you mean " + suggestions.map { "'\($0)'" }.joined(separator: " or ") + "?")
         }
     }
@@ -167,9 +169,9 @@ public enum FindingQuery {
         var orderBindings: [DatabaseValue] = []
         if let sort = request.sort {
             let (sql, bindings) = try selectExpression(for: sort)
-            order = sql + (request.descending ? " DESC" : " ASC") + ", f.version_id"
+            order = sql + (request.descending == true ? " DESC" : " ASC") + ", f.version_id"
             orderBindings = bindings
-        } else if request.descending {
+        } else if request.descending == false {
             order = "f.updated_at ASC, f.version_id ASC"
         }
         let excludeSamples = !request.includeSamples && !mentionsSample

@@ -342,3 +342,20 @@ import Testing
         }
     }
 }
+
+/// Small things a new user trips over.
+@Suite struct WordingTests {
+    @Test func messagesSayWhatHappenedInTheirOwnWords() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let one = try tmp.write("one.jsonl", FindingGenerator(seed: 81).finding(number: 1, version: 1) + "\n")
+        let verbose = try runGDArchive(["--db", db, "import", "-v", one])
+        #expect(verbose.stderr.contains(": read: 1 record, 1 new version, 0 already stored, 0 errors"), "\(verbose.stderr)")
+        // A field unknown to report by is not blamed on options the command does not have.
+        let by = try runGDArchive(["--db", db, "report", "by", "nosuch"])
+        #expect(by.status == 64)
+        #expect(by.stderr.contains("unknown field 'nosuch'") && !by.stderr.contains("--fields/--sort"), "\(by.stderr)")
+        // Status of an archive that does not exist: 66, as documented.
+        #expect(try runGDArchive(["--db", tmp.path("missing.sqlite"), "status"]).status == 66)
+    }
+}

@@ -213,10 +213,17 @@ import Testing
         }
         // Latest versions updated: a 01-15, b 01-14, c 02-04, d 01-09 (s is a sample).
         #expect(try ids([]) == ["c", "a", "b", "d"])            // newest first
-        #expect(try ids(["--desc"]) == ["d", "b", "a", "c"])    // oldest first
+        // --desc alone is the default order (it used to flip it); --asc alone is oldest first.
+        #expect(try ids(["--desc"]) == ["c", "a", "b", "d"])
+        #expect(try ids(["--asc"]) == ["d", "b", "a", "c"])
+        #expect(try ids(["--sort", "updated_at", "--desc"]) == ["c", "a", "b", "d"])
         #expect(try ids(["--sort", "count"]) == ["b", "d", "a", "c"])
+        #expect(try ids(["--sort", "count", "--asc"]) == ["b", "d", "a", "c"])
         #expect(try ids(["--sort", "count", "--desc", "--limit", "2"]) == ["c", "a"])
-        #expect(try runGDArchive(["--db", db, "query", "--limit", "-1"]).status == 64)
+        #expect(try runGDArchive(["--db", db, "query", "--asc", "--desc"]).status == 64)
+        let negative = try runGDArchive(["--db", db, "query", "--limit", "-1"])
+        #expect(negative.status == 64)
+        #expect(negative.stderr.contains("--limit must be 0 or more"), "\(negative.stderr)")
         #expect(try runGDArchive(["--db", db, "query", "--sort", "severty"]).stderr.contains("did you mean 'severity'?"))
     }
 

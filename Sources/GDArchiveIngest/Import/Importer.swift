@@ -24,12 +24,15 @@ public struct ImportSummary: Sendable, Equatable {
     /// True when any input was rejected (exit status 65).
     public var hasErrors: Bool { counts.errors > 0 || unreadableInputs > 0 }
 
+    /// `1 record`, `2 records`.
+    public static func plural(_ n: Int, _ word: String) -> String {
+        "\(n) " + (n == 1 ? word : word + "s")
+    }
+
     /// The one summary line printed on stderr.
     public var line: String {
         let c = counts
-        func plural(_ n: Int, _ word: String, _ words: String? = nil) -> String {
-            "\(n) " + (n == 1 ? word : (words ?? word + "s"))
-        }
+        let plural = Self.plural
         var files = plural(c.files, "file")
         if unchangedFiles > 0 { files += " (+\(unchangedFiles) unchanged, not read)" }
         if filesOutsideRange > 0 { files += " (+\(filesOutsideRange) before --since)" }

@@ -68,7 +68,8 @@ extension GDArchiveCommand {
                 options.fileDone = { report in
                     let c = report.counts
                     log.emit("\(report.path): \(report.outcome.rawValue)" + (report.outcome == .read
-                        ? ": \(c.records) records, \(c.newVersions) new versions, \(c.knownVersions) already stored, \(c.errors) errors" : ""),
+                        ? ": " + [ImportSummary.plural(c.records, "record"), ImportSummary.plural(c.newVersions, "new version"),
+                                  "\(c.knownVersions) already stored", ImportSummary.plural(c.errors, "error")].joined(separator: ", ") : ""),
                              json: ["event": "file", "path": report.path, "outcome": report.outcome.rawValue, "records": c.records,
                                     "new_findings": c.newFindings, "new_versions": c.newVersions, "known_versions": c.knownVersions,
                                     "skipped": c.skipped, "errors": c.errors])

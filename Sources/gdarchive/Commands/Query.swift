@@ -37,13 +37,16 @@ extension GDArchiveCommand {
         @Option(help: ArgumentHelp("Comma-separated fields to print (short fields, indicator kinds or dotted paths). Default: \(QueryRequest.defaultFields.joined(separator: ",")).", valueName: "a,b,c"))
         var fields: String?
 
-        @Option(help: ArgumentHelp("The field to sort by (default: updated_at, newest first).", valueName: "field"))
+        @Option(help: ArgumentHelp("The field to sort by, ascending unless --desc, as SQL's ORDER BY (default: --sort updated_at --desc, newest first).", valueName: "field"))
         var sort: String?
 
-        @Flag(help: "Sort in descending order (with --sort), or oldest first without it.")
+        @Flag(help: "Sort in descending order. Without --sort, the default order (newest first).")
         var desc = false
 
-        @Option(help: ArgumentHelp("Print at most this many rows.", valueName: "n"))
+        @Flag(help: "Sort in ascending order. Without --sort, oldest first.")
+        var asc = false
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Print at most this many rows.", valueName: "n"))
         var limit: Int?
 
         @Flag(help: "Print the stored finding JSON itself (JSON lines, or a JSON array with --format json).")
@@ -51,6 +54,7 @@ extension GDArchiveCommand {
 
         func validate() throws {
             if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+            if asc && desc { throw ValidationError("--asc and --desc contradict each other; choose one") }
             if raw && fields != nil { throw ValidationError("--raw prints whole findings; leave out --fields") }
         }
 
@@ -60,7 +64,7 @@ extension GDArchiveCommand {
             request.allVersions = allVersions
             request.fields = fields.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             request.sort = sort
-            request.descending = desc
+            request.descending = desc ? true : asc ? false : nil
             request.limit = limit
             request.raw = raw
             var samplesLeftOut = 0
