@@ -64,7 +64,7 @@ let package = Package(
         // Pure: no SQLite.
         .target(name: "GDArchiveQuery", dependencies: ["GDArchiveBasics"]),
         // Report: running queries, finding histories, output formats.
-        .target(name: "GDArchiveReport", dependencies: ["GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CGDArchiveTimeline",
+        .target(name: "GDArchiveReport", dependencies: ["GDArchiveBasics", "GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CGDArchiveTimeline",
                                                        .product(name: "GRDBSQLite", package: "GRDB.swift")]),
 
         // MARK: - Executables

@@ -1,4 +1,5 @@
 import Foundation
+import GDArchiveBasics
 
 /// Renders a ``RowSet`` in any ``OutputFormat``.
 ///
@@ -59,10 +60,10 @@ public enum RowRenderer {
     public static func spreadsheetSafe(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
-            if scalar == "\n" || scalar == "\r" || scalar == "\t" || !isInvisible(scalar) {
+            if scalar == "\n" || scalar == "\r" || scalar == "\t" || !VisibleText.isInvisible(scalar) {
                 out.unicodeScalars.append(scalar)
             } else {
-                out += escaped(scalar)
+                out += VisibleText.escape(scalar)
             }
         }
         if let first = out.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { return "'" + out }
@@ -156,35 +157,8 @@ public enum RowRenderer {
         return (value < 0 ? "-" : "") + out
     }
 
-    /// Control characters made visible, so a finding's text cannot drive the terminal or hide
-    /// what it says: C0 and C1 controls, DEL, bidirectional overrides and isolates (U+202A–E,
-    /// U+2066–9, which can make text read backwards) and zero-width characters. The one rule
-    /// for every human-facing output (tables, headers, diagnostics, spreadsheet-safe CSV).
-    public static func visible(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar.value {
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            default:
-                if isInvisible(scalar) { out += escaped(scalar) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
-
-    /// Characters that act on the display instead of showing.
-    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0..<0x20, 0x7F, 0x80..<0xA0, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2069, 0xFEFF: return true
-        default: return false
-        }
-    }
-
-    static func escaped(_ scalar: Unicode.Scalar) -> String {
-        "\\u{" + String(scalar.value, radix: 16) + "}"
-    }
+    /// Text from a finding as a person may see it: ``VisibleText``, the one rule.
+    public static func visible(_ s: String) -> String { VisibleText.escaped(s) }
 
     static func csvField(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }

@@ -359,3 +359,28 @@ import Testing
         #expect(try runGDArchive(["--db", tmp.path("missing.sqlite"), "status"]).status == 66)
     }
 }
+
+@Suite struct StrayFileTests {
+    @Test func aFileThatIsNotJSONAtAllGetsOneNoteAndIsSkipped() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let generator = FindingGenerator(seed: 91)
+        try tmp.write("tree/README.md", "# Exports\n\nSynced nightly from s3://bucket/AWSLogs.\n\n- one\n- two: three\n" + String(repeating: "more prose\n", count: 30))
+        try tmp.write("tree/config.yaml", "---\nbucket: example\nregions:\n  - eu-west-1\n  - us-east-1\n")
+        try tmp.write("tree/findings.jsonl", generator.finding(number: 1, version: 1) + "\n")
+        // A JSON-lines file whose first line is broken keeps its error: it has JSON in it.
+        try tmp.write("tree/broken-first.jsonl", "oops, not json\n" + generator.finding(number: 2, version: 1) + "\n")
+        let result = try runGDArchive(["--db", db, "import", tmp.path("tree")])
+        #expect(result.status == 65, "\(result.stderr)")
+        let notes = result.stderr.split(separator: "\n").filter { $0.contains("not JSON (it starts") }
+        #expect(notes.count == 2, "\(result.stderr)")
+        #expect(notes.contains { $0.contains("README.md:1: note:") } && notes.contains { $0.contains("config.yaml:1: note:") })
+        let errors = result.stderr.split(separator: "\n").filter { $0.contains(": error:") }
+        #expect(errors.count == 1 && errors[0].contains("broken-first.jsonl:1:"), "\(result.stderr)")
+        #expect(result.stderr.contains("2 new versions"))
+        #expect(try runGDArchive(["--db", db, "sql", "SELECT count(*) FROM import_errors", "--format", "tsv"]).stdout == "count(*)\n1\n")
+        // Read to its end, such a file is not opened again.
+        let again = try runGDArchive(["--db", db, "import", tmp.path("tree")])
+        #expect(!again.stderr.contains("not JSON"), "\(again.stderr)")
+    }
+}

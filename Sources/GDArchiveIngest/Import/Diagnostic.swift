@@ -1,3 +1,5 @@
+import GDArchiveBasics
+
 /// A message about the input, located like a compiler's: `path:line:column: error: message`.
 ///
 /// ```swift
@@ -33,16 +35,5 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
         return "\(location): \(severity.rawValue): \(Self.visible(message))"
     }
 
-    static func visible(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80..<0xA0).contains($0.value) }) else { return s }
-        var out = ""
-        for scalar in s.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xA0).contains(scalar.value) {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    static func visible(_ s: String) -> String { VisibleText.escaped(s) }
 }

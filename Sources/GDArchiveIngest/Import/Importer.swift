@@ -392,6 +392,7 @@ public final class Importer {
             throw error
         }
         stopped = !complete
+        try session.finish()
         if session.counts.errors > session.printedErrors {
             let unstored = session.counts.errors - session.storedErrors
             let stored = unstored > 0
@@ -521,9 +522,30 @@ private struct FileSession {
     /// counted, so a flood of bad lines cannot grow the archive without bound.
     var storedErrors = 0
     static let storeLimit = 1000
+    /// Until the file shows one JSON text, its texts that are not JSON (and do not start like
+    /// JSON) are held back: a file that is not JSON at all (a README, a YAML file in an export
+    /// tree) gets one note and is skipped, instead of an error a line.
+    var undecided = true
+    var held: [ParsedItem] = []
+    var heldCount = 0
+
+    /// Whether a rejection is of text that is not JSON and does not start like JSON.
+    static func isProse(_ item: ParsedItem) -> Bool {
+        guard case .rejected(_, _, "bad-json", _, let excerpt?, _, _, _) = item else { return false }
+        guard let first = excerpt.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return false }
+        return first != UInt8(ascii: "{") && first != UInt8(ascii: "[")
+    }
 
     /// Stores one parsed item (on the writing thread, inside the file's transaction).
     mutating func apply(_ item: ParsedItem) throws {
+        if undecided {
+            if Self.isProse(item) {
+                heldCount += 1
+                if held.count < Self.storeLimit { held.append(item) }
+                return
+            }
+            try decideJSON()
+        }
         switch item {
         case .version(let record, let line, let index):
             counts.records += 1
@@ -556,6 +578,26 @@ private struct FileSession {
         storedErrors += 1
         let text = excerpt.map { String(decoding: $0.prefix(200), as: UTF8.self) }
         try writer.recordError(file: file, line: line, recordIndex: recordIndex, kind: kind, message: message, excerpt: text)
+    }
+
+    /// The file has JSON in it: what was held back is reported as the errors it is.
+    mutating func decideJSON() throws {
+        undecided = false
+        let items = held
+        held = []
+        for item in items { try apply(item) }
+        counts.errors += heldCount - items.count
+        counts.records += heldCount - items.count
+    }
+
+    /// At the end of the file: if nothing in it was JSON, one note says so; it is skipped.
+    mutating func finish() throws {
+        guard undecided, heldCount > 0, case .rejected(let line, _, _, _, let excerpt?, _, _, _)? = held.first else { return }
+        let start = String(decoding: excerpt.prefix(40), as: UTF8.self)
+        diagnostics(Diagnostic(severity: .note, path: displayPath, line: line,
+                               message: "not JSON (it starts \"\(VisibleText.escaped(start))…\"); skipped, nothing in it was imported"))
+        held = []
+        counts.skipped += 1
     }
 
     /// Records, in one row, how many errors of the file were counted but not stored.
