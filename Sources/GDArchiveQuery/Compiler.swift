@@ -71,6 +71,8 @@ public enum FilterCompiler {
     /// The SQL function the archive registers to drop array indexes from a `json_tree` key:
     /// `$.a[0].b` → `$.a.b`.
     public static let pathFunction = "gdarchive_path"
+    /// The archive's SQL function `gdarchive_cidr_contains(cidr, ip)` (see ``CIDR``).
+    public static let cidrFunction = "gdarchive_cidr_contains"
 
     /// The versions carrying indicator values `i` (of `indicator_values`, migration 12), to be
     /// followed by a ``kindCondition(_:kinds:)`` on `i.kind_id` and conditions on `i.value`:
@@ -119,6 +121,15 @@ public enum FilterCompiler {
             return "NOT (\(try emit(inner, context: context, bindings: &bindings)))"
         case .compare(let field, let op, let literal, let position):
             let target = try resolve(field, position: position)
+            if case .string(let text) = literal, target.isIPIndicator, op == .equal || op == .notEqual, CIDR.isMeantAsNetwork(text) {
+                // A network: every address value in it (`remote_ip = '198.51.100.0/24'`).
+                guard CIDR(text) != nil else {
+                    throw QueryError(position: position, length: field.text.count, message: "'\(text)' is not a network in CIDR notation",
+                                     hint: "write an address, or a network such as '198.51.100.0/24' or '2001:db8::/32'")
+                }
+                let predicate = Predicate(sql: { "\(FilterCompiler.cidrFunction)(?, \($0))" }, values: [.text(text)], expanded: true)
+                return try target.emit(predicate, negated: op == .notEqual, bindings: &bindings)
+            }
             let value = try convert(literal, for: target, op: op, position: position, context: context)
             let sqlOp = op == .notEqual ? "=" : op.rawValue
             let predicate = Predicate(sql: { "\($0) \(sqlOp) ?" }, values: [value])
@@ -197,13 +208,23 @@ public enum FilterCompiler {
         var type: FieldType
         var name: String
         var isPath: Bool { if case .path = place { return true } else { return false } }
+        /// An indicator of IP addresses (or `ioc`, which includes them).
+        var isIPIndicator: Bool {
+            guard case .indicator(let kinds) = place else { return false }
+            return kinds.contains { $0.hasSuffix("_ip") }
+        }
         var lowercasesValues: Bool { name == "ioc" || name == "domain" || name == "sha256" }
 
-        /// Values an indicator is compared with: as written and lower-cased where the archive
-        /// stores lower case.
+        /// Values an indicator is compared with: as written, and as the archive stores it for
+        /// each kind the field searches (``IndicatorValue``: a domain lower-cased without its
+        /// trailing dot, a hexadecimal hash lower-cased).
         func variants(of value: QueryValue) -> [QueryValue] {
-            guard lowercasesValues, case .text(let s) = value, s.lowercased() != s else { return [value] }
-            return [value, .text(s.lowercased())]
+            guard lowercasesValues, case .indicator(let kinds) = place, case .text(let s) = value else { return [value] }
+            var out = [value]
+            for kind in kinds {
+                if let stored = IndicatorValue.normalize(s, kind: kind), !out.contains(.text(stored)) { out.append(.text(stored)) }
+            }
+            return out
         }
 
         func emit(_ predicate: Predicate, negated: Bool, bindings: inout [QueryValue]) throws(QueryError) -> String {
@@ -220,7 +241,7 @@ public enum FilterCompiler {
                 var sql = predicate.sql(valueExpression)
                 if !predicate.expanded && lowercasesValues && predicate.values.count == 1 && sql.hasSuffix("= ?") {
                     values = variants(of: predicate.values[0])
-                    if values.count == 2 { sql = "\(valueExpression) IN (?, ?)" }
+                    if values.count > 1 { sql = "\(valueExpression) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))" }
                 }
                 bindings += values
                 // "Versions that have such an indicator": the (kind, value) key finds the value

@@ -133,6 +133,7 @@ public final class Archive: Sendable {
                 throw DatabaseError(resultCode: .SQLITE_BUSY, message: "could not switch \(path) to WAL mode (journal mode \(mode ?? "unknown"))")
             }
             db.add(function: pathFunction)
+            db.add(function: cidrFunction)
             try registerCodecFunctions(db)
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -177,6 +178,7 @@ public final class Archive: Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             db.add(function: pathFunction)
+            db.add(function: cidrFunction)
             try registerCodecFunctions(db)
             try db.execute(sql: "PRAGMA cache_size = -\(pageCacheKiB)")
         }
@@ -251,6 +253,13 @@ public final class Archive: Sendable {
             if !inIndex { out.append(c) }
         }
         return out
+    }
+
+    /// `gdarchive_cidr_contains(cidr, ip)`: whether the address `ip` lies in the network
+    /// `cidr` (false for anything that is not an address); see ``CIDR``.
+    public static let cidrFunction = DatabaseFunction("gdarchive_cidr_contains", argumentCount: 2, pure: true) { values in
+        guard let text = String.fromDatabaseValue(values[0]), let ip = String.fromDatabaseValue(values[1]), let network = CIDR(text) else { return false }
+        return network.contains(ip)
     }
 
     /// Registers `gdarchive_body` and `gdarchive_compress` (see ``BodyCodec``), which the

@@ -384,3 +384,43 @@ import Testing
         #expect(!again.stderr.contains("not JSON"), "\(again.stderr)")
     }
 }
+
+/// Indicator values as analysts type them.
+@Suite struct IndicatorValueTests {
+    @Test func valuesAreNormalisedLikeTheStoredOnesAndOddHashesAreIndexed() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let finding = #"{"id":"dns1","accountId":"1","region":"r","updatedAt":"2025-01-01T00:00:00Z","service":{"count":1,"action":{"actionType":"DNS_REQUEST","dnsRequestAction":{"domain":"Evil.Example.COM."}}},"resource":{"malwareScan":{"sha256":"ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789"},"other":{"sha256":"Sekoia-Not-A-Hash"}}}"#
+        _ = try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", finding + "\n")])
+        func ids(_ filter: String) throws -> String {
+            try runGDArchive(["--db", db, "query", filter, "--fields", "id", "--format", "tsv"]).stdout
+        }
+        for filter in ["domain = 'Evil.Example.COM.'", "domain = 'evil.example.com'", "ioc = 'EVIL.example.com.'", "domain in ('x', 'Evil.Example.COM.')",
+                       "sha256 = 'abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789'",
+                       "sha256 = 'ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789'",
+                       "sha256 = 'Sekoia-Not-A-Hash'", "ioc = 'Sekoia-Not-A-Hash'"] {
+            #expect(try ids(filter) == "id\ndns1\n", "\(filter)")
+        }
+        #expect(try ids("domain = 'evil.example.org'") == "id\n")
+    }
+
+    @Test func ipFieldsMatchANetworkInCIDRNotation() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let lines = [("near", "198.51.100.7"), ("far", "203.0.113.9"), ("v6", "2001:db8::1")].map { id, ip in
+            #"{"id":"\#(id)","accountId":"1","region":"r","updatedAt":"2025-01-01T00:00:00Z","service":{"count":1,"action":{"actionType":"NETWORK_CONNECTION","networkConnectionAction":{"remoteIpDetails":{"ipAddressV4":"\#(ip)"}}}}}"#
+        }
+        _ = try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", lines.joined(separator: "\n") + "\n")])
+        func ids(_ filter: String) throws -> [String] {
+            try runGDArchive(["--db", db, "query", filter, "--fields", "id", "--sort", "id", "--format", "tsv"]).stdout.split(separator: "\n").dropFirst().map(String.init)
+        }
+        #expect(try ids("remote_ip = '198.51.100.0/24'") == ["near"])
+        #expect(try ids("remote_ip = '198.51.0.0/16' or remote_ip = '203.0.113.9/32'") == ["far", "near"])
+        #expect(try ids("remote_ip != '198.51.100.0/24'") == ["far", "v6"])
+        #expect(try ids("ioc = '2001:db8::/32'") == ["v6"])
+        #expect(try ids("remote_ip = '0.0.0.0/0'") == ["far", "near"])
+        let bad = try runGDArchive(["--db", db, "query", "remote_ip = '198.51.100.0/33'"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("not a network in CIDR notation"), "\(bad.stderr)")
+    }
+}

@@ -1,3 +1,4 @@
+import GDArchiveBasics
 import GDArchiveJSON
 import GDArchiveStore
 
@@ -25,13 +26,14 @@ import GDArchiveStore
 /// | container_image | `image` of `containerDetails` and of `containers[]` |
 /// | lambda_function | `lambdaDetails.functionName` |
 /// | rds_instance | `dbInstanceIdentifier` |
-/// | sha256 | 64-hex `sha256`, `…Sha256` and `hash` values (lower-cased) |
+/// | sha256 | `sha256`, `…Sha256` and `hash` values (hexadecimal lower-cased; anything else as it stands) |
 /// | remote_country | `remoteIpDetails.country.countryName` |
 /// | api | `awsApiCallAction.api` |
 /// | local_port, remote_port | `localPortDetails.port`, `remotePortDetails.port` |
 public enum IndicatorExtractor {
     /// Bumped whenever the rules change, so that older archives are re-derived.
-    public static let version = 1
+    /// 2: a `sha256` that is not 64 hex digits is indexed as it stands (it was dropped).
+    public static let version = 2
 
     /// Every kind the rules can produce.
     public static let kinds: Set<String> = [
@@ -115,28 +117,7 @@ public enum IndicatorExtractor {
         }
     }
 
-    private static func trimWhitespace(_ value: String) -> String {
-        var s = Substring(value)
-        while let c = s.first, c.isWhitespace { s.removeFirst() }
-        while let c = s.last, c.isWhitespace { s.removeLast() }
-        return String(s)
-    }
-
     private static func normalize(_ value: String, kind: String) -> String? {
-        let trimmed = trimWhitespace(value)
-        guard !trimmed.isEmpty else { return nil }
-        switch kind {
-        case "domain":
-            var d = trimmed.lowercased()
-            while d.hasSuffix(".") { d.removeLast() }
-            return d.isEmpty ? nil : d
-        case "sha256":
-            let hex = trimmed.lowercased()
-            return hex.utf8.count == 64 && hex.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) ? hex : nil
-        case "local_port", "remote_port":
-            return Int(trimmed).map(String.init)
-        default:
-            return trimmed
-        }
+        IndicatorValue.normalize(value, kind: kind)
     }
 }
