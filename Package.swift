@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "gdarchiveTests",
-            dependencies: ["gdarchive", "GDArchiveTestSupport", "GDArchiveStore", "GDArchiveReport"],
+            dependencies: ["gdarchive", "GDArchiveTestSupport", "GDArchiveBasics", "GDArchiveStore", "GDArchiveReport"],
             exclude: ["Snapshots", "FakeAWS"]
         ),
     ]

@@ -113,6 +113,11 @@ extension Reports {
             from = from ?? lo.flatMap(Timestamp.parse)
             to = to ?? hi.flatMap(Timestamp.parse)
         }
+        if scope.since != nil && scope.until == nil {
+            // With only --since, the buckets run to now: the empty ones at the end are what
+            // shows a nightly job that stopped.
+            to = max(to ?? (now - 1), now - 1)
+        }
         var starts: [Int64] = []
         if let from, let to, from <= to {
             starts = try bucketStarts(from: from, to: to, bucket: bucket, timeZone: timeZone)

@@ -1,4 +1,5 @@
 import Foundation
+import GDArchiveBasics
 import GDArchiveTestSupport
 import GRDB
 import Testing
@@ -422,5 +423,23 @@ import Testing
         let bad = try runGDArchive(["--db", db, "query", "remote_ip = '198.51.100.0/33'"])
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("not a network in CIDR notation"), "\(bad.stderr)")
+    }
+}
+
+@Suite struct TimelineReachTests {
+    @Test func withOnlySinceTheBucketsRunToNowEmptyOnesIncluded() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        // The fixtures end in early 2025: nothing in the last four weeks.
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        let result = try runGDArchive(["--db", db, "report", "timeline", "--since", "-4w", "--bucket", "week", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count >= 4 && rows.count <= 6, "\(rows.count) buckets")
+        #expect(rows.allSatisfy { ($0["findings"] as? Int) == 0 })
+        let start = try #require(rows.last?["bucket_start"] as? String)
+        let last = try #require(Timestamp.parse(start))
+        let now = Timestamp.nowMilliseconds()
+        #expect(last <= now && now - last < 7 * 86_400_000, "the last bucket starts within the current week")
     }
 }
