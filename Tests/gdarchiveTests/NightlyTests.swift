@@ -282,6 +282,27 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         try runProgram("/bin/bash", [Paths.packageRoot.appendingPathComponent("contrib/gdarchive-nightly").path] + arguments, environment: env)
     }
 
+    @Test func theInstalledScriptRunsUnderCronsEnvironment() throws {
+        // Installed as the README says: the binary and the script side by side in a bin
+        // folder that is not on cron's PATH; run with cron's bare environment (`env -i`).
+        let tmp = try TemporaryDirectory()
+        let awsBin = try fakeAWS(tmp)
+        let bin = tmp.path("prefix/bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Paths.binary.path, toPath: bin + "/gdarchive")
+        try FileManager.default.copyItem(atPath: Paths.packageRoot.appendingPathComponent("contrib/gdarchive-nightly").path, toPath: bin + "/gdarchive-nightly")
+        let cron = ["HOME=" + tmp.path("home"), "PATH=/usr/bin:/bin", "SHELL=/bin/sh", "LOGNAME=root", "AWS_CLI=" + awsBin + "/aws"]
+        let args = ["--bucket", "my-findings", "--exports", tmp.path("exports"), "--db", tmp.path("a.sqlite")]
+        let first = try runProgram("/usr/bin/env", ["-i"] + cron + [bin + "/gdarchive-nightly"] + args)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("21 new versions"), "\(first.stderr)")
+        // Without the binary anywhere it looks: a message that says what to do, and 69.
+        try FileManager.default.removeItem(atPath: bin + "/gdarchive")
+        let missing = try runProgram("/usr/bin/env", ["-i"] + cron + [bin + "/gdarchive-nightly"] + args)
+        #expect(missing.status == 69)
+        #expect(missing.stderr.contains("set GDARCHIVE_BIN"), "\(missing.stderr)")
+    }
+
     @Test func syncsImportsAndIsSafeToRerun() throws {
         let tmp = try TemporaryDirectory()
         let bin = try fakeAWS(tmp)
