@@ -49,8 +49,10 @@ public struct ArchiveStatus: Sendable, Equatable, Codable {
 extension Archive {
     /// Counts what the archive holds, in one read transaction.
     public func status() throws -> ArchiveStatus {
-        let counts = try database.read { db in
-            try Row.fetchOne(db, sql: """
+        // One read transaction: the counts, the last success and the troubled runs since it
+        // are one snapshot, even while an import commits.
+        let (counts, success, troubled) = try database.read { db -> (Row, Row?, Int) in
+            let counts = try Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM findings) AS findings,
                        (SELECT count(*) FROM versions) AS versions,
                        (SELECT count(*) FROM source_files) AS files,
@@ -60,18 +62,15 @@ extension Archive {
                        (SELECT max(version) FROM schema_migrations) AS schema_version,
                        (SELECT max(started_at) FROM import_runs) AS last_import
                 """)!
-        }
-        let success = try database.read { db in
-            try Row.fetchOne(db, sql: """
+            let success = try Row.fetchOne(db, sql: """
                 SELECT id, finished_at, files + unchanged_files AS files, new_versions FROM import_runs
                 WHERE status = 'completed' AND errors = 0 ORDER BY id DESC LIMIT 1
                 """)
-        }
-        let troubled = try database.read { db in
-            try Int.fetchOne(db, sql: """
+            let troubled = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM import_runs WHERE id > ? AND (errors > 0 OR status IN ('failed', 'interrupted')
                     OR (status = 'running' AND finished_at IS NULL AND id < (SELECT max(id) FROM import_runs)))
                 """, arguments: [success?["id"] as Int64? ?? 0]) ?? 0
+            return (counts, success, troubled)
         }
         let size = fileBytes()
         return ArchiveStatus(
