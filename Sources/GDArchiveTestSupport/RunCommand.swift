@@ -99,12 +99,26 @@ public func makeProcess(_ arguments: [String], environment: [String: String] = [
 /// archive exists). Counts the files whose state was recorded, which is committed together
 /// with the file (in its commit group), so it is exact across runs too.
 public func filesCommitted(_ db: String) -> Int {
+    committedCount(db, "SELECT count(*) FROM source_files WHERE content_sha256 IS NOT NULL")
+}
+
+/// A count that a reader of the archive at `db` sees now (read-only; 0 before the archive
+/// exists or when the query fails), for tests that wait on what an import has committed.
+public func committedCount(_ db: String, _ sql: String) -> Int {
     guard FileManager.default.fileExists(atPath: db) else { return 0 }
     var config = Configuration()
     config.readonly = true
-    return (try? DatabaseQueue(path: db, configuration: config).read { db in
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM source_files WHERE content_sha256 IS NOT NULL")
-    }) ?? 0
+    return (try? DatabaseQueue(path: db, configuration: config).read { db in try Int.fetchOne(db, sql: sql) }) ?? 0
+}
+
+/// A new archive at `TMP/a.sqlite` holding a generated export tree (`files` × `findingsPerFile`
+/// findings, seeded), imported by the real binary; returns its path.
+public func generatedArchive(in tmp: TemporaryDirectory, seed: UInt64, files: Int, findingsPerFile: Int) throws -> String {
+    let db = tmp.path("a.sqlite")
+    let tree = URL(fileURLWithPath: tmp.path("tree"))
+    try FindingGenerator(seed: seed).writeExportTree(at: tree, files: files, findingsPerFile: findingsPerFile)
+    _ = try runGDArchive(["--db", db, "import", tree.path])
+    return db
 }
 
 /// Waits (up to a minute) until `process` has committed at least `count` files, or has ended.

@@ -86,10 +86,7 @@ import Testing
 
     @Test func aQueryWhoseReaderGoesAwayStopsQuietly() throws {
         let tmp = try TemporaryDirectory()
-        let db = tmp.path("a.sqlite")
-        let tree = URL(fileURLWithPath: tmp.path("tree"))
-        try FindingGenerator(seed: 51).writeExportTree(at: tree, files: 2, findingsPerFile: 1500)
-        _ = try runGDArchive(["--db", db, "import", tree.path])
+        let db = try generatedArchive(in: tmp, seed: 51, files: 2, findingsPerFile: 1500)
         // Far more output than a pipe holds; `head` closes after one line.
         let script = "\"$0\" --db \"$1\" query --all-versions --format jsonl 2>\"$2\" | head -1 >/dev/null; echo \"${PIPESTATUS[0]}\""
         let result = try runProgram("/bin/bash", ["-c", script, Paths.binary.path, db, tmp.path("err.txt")])
@@ -234,10 +231,7 @@ import Testing
 
     @Test func aKilledBackupNeverLeavesAPartialDestination() throws {
         let tmp = try TemporaryDirectory()
-        let db = tmp.path("a.sqlite")
-        let tree = URL(fileURLWithPath: tmp.path("tree"))
-        try FindingGenerator(seed: 61).writeExportTree(at: tree, files: 6, findingsPerFile: 1000)
-        _ = try runGDArchive(["--db", db, "import", tree.path])
+        let db = try generatedArchive(in: tmp, seed: 61, files: 6, findingsPerFile: 1000)
         for (n, delay) in [0, 2_000, 10_000, 30_000, 80_000].enumerated() {
             let destination = tmp.path("backup-\(n).sqlite")
             let process = makeProcess(["--db", db, "backup", destination])
@@ -290,11 +284,7 @@ import Testing
     static let time = FileManager.default.isExecutableFile(atPath: "/usr/bin/time")
 
     func archive(_ tmp: TemporaryDirectory) throws -> String {
-        let db = tmp.path("a.sqlite")
-        let tree = URL(fileURLWithPath: tmp.path("tree"))
-        try FindingGenerator(seed: 71).writeExportTree(at: tree, files: 2, findingsPerFile: 500)
-        _ = try runGDArchive(["--db", db, "import", tree.path])
-        return db
+        try generatedArchive(in: tmp, seed: 71, files: 2, findingsPerFile: 500)
     }
 
     @Test(.enabled(if: BoundedSQLTests.time, "GNU time (/usr/bin/time) is not installed"))

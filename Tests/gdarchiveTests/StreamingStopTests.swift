@@ -7,24 +7,10 @@ import Testing
 /// SIGINT/SIGTERM stop an import at any point (inside an input that never ends too).
 @Suite(.serialized) struct StreamingStopTests {
     /// Versions visible to a reader of `db` (0 before the archive exists).
-    func versions(_ db: String) -> Int {
-        guard FileManager.default.fileExists(atPath: db) else { return 0 }
-        var config = Configuration()
-        config.readonly = true
-        return (try? DatabaseQueue(path: db, configuration: config).read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM versions")
-        }) ?? 0
-    }
+    func versions(_ db: String) -> Int { committedCount(db, "SELECT count(*) FROM versions") }
 
     /// Whether the import run has been recorded (the archive exists and the run started).
-    func runStarted(_ db: String) -> Bool {
-        guard FileManager.default.fileExists(atPath: db) else { return false }
-        var config = Configuration()
-        config.readonly = true
-        return ((try? DatabaseQueue(path: db, configuration: config).read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM import_runs")
-        }) ?? 0) > 0
-    }
+    func runStarted(_ db: String) -> Bool { committedCount(db, "SELECT count(*) FROM import_runs") > 0 }
 
     /// Polls an observable state until it holds; the bound only turns a hang into a failure.
     func eventually(_ what: Comment, _ condition: () -> Bool) {
