@@ -17,8 +17,14 @@
 public enum CanonicalJSON {
     /// The canonical text of `value`.
     public static func string(_ value: JSONValue) -> String {
+        string(value, capacity: 4096)
+    }
+
+    /// - Parameter capacity: the expected size (the text it was parsed from): reserved at
+    ///   once, so that a large text is not copied each time the buffer doubles.
+    public static func string(_ value: JSONValue, capacity: Int) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(4096)
+        out.reserveCapacity(capacity)
         write(value, to: &out)
         return String(decoding: out, as: UTF8.self)
     }

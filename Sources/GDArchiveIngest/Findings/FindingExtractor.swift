@@ -24,7 +24,9 @@ public enum FindingExtractor {
     /// Keys at least one of which every GuardDuty finding has.
     static let findingMarkers = ["schemaVersion", "id", "accountId", "region", "arn", "type", "resource", "service", "severity"]
 
-    public static func record(from wire: JSONValue) throws(RejectedFinding) -> VersionRecord {
+    /// - Parameter sizeHint: the size of the text `wire` was parsed from (its canonical form is
+    ///   about as long).
+    public static func record(from wire: JSONValue, sizeHint: Int = 4096) throws(RejectedFinding) -> VersionRecord {
         guard case .object = wire else {
             throw RejectedFinding(kind: "not-a-finding", message: "a JSON \(RecordClassifier.kindName(wire)) is not a GuardDuty finding; expected an object")
         }
@@ -47,7 +49,7 @@ public enum FindingExtractor {
                 throw RejectedFinding(kind: "bad-identity", message: "GuardDuty finding's \(name) contains the control character \(code); a finding is identified by accountId, region and id exactly, so it cannot be stored (GuardDuty writes them as plain letters, digits and dashes)")
             }
         }
-        var record = VersionRecord(id: id, accountId: accountId, region: region, body: CanonicalJSON.string(wire))
+        var record = VersionRecord(id: id, accountId: accountId, region: region, body: CanonicalJSON.string(wire, capacity: sizeHint + sizeHint / 16))
         record.arn = wire["arn"]?.stringValue
         record.partition = wire["partition"]?.stringValue
         record.type = wire["type"]?.stringValue

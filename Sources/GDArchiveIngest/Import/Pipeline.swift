@@ -278,7 +278,7 @@ enum Producer {
                 switch item {
                 case .finding(let wire, let index):
                     do {
-                        return .version(try FindingExtractor.record(from: wire), line: line, index: index)
+                        return .version(try FindingExtractor.record(from: wire, sizeHint: several ? 4096 : bytes.count), line: line, index: index)
                     } catch let error as RejectedFinding {
                         return .rejected(line: line, index: index, kind: error.kind, message: (several ? "record \(index + 1): " : "") + error.message,
                                          excerpt: excerpt, reportLine: nil, reportColumn: nil, isRecord: true)
