@@ -11,9 +11,12 @@ import GDArchiveBasics
 /// Every rendering ends with a newline (an empty JSON array is `[]`). Table output never
 /// passes a value's control characters to the terminal: they are shown as `\n`, `\u{1b}`, ….
 public enum RowRenderer {
-    public static func render(_ set: RowSet, as format: OutputFormat, headers: Bool = true, cells: CellEscaping = .spreadsheetSafe) -> String {
+    /// - Parameter groupThousands: tables write integers as `1,234,567` (counts, for people);
+    ///   false for values that are data (`gdarchive sql`: ids, epoch milliseconds).
+    public static func render(_ set: RowSet, as format: OutputFormat, headers: Bool = true, cells: CellEscaping = .spreadsheetSafe,
+                              groupThousands: Bool = true) -> String {
         switch format {
-        case .table: return table(set, headers: headers)
+        case .table: return table(set, headers: headers, groupThousands: groupThousands)
         case .json:
             return "[" + set.rows.map { object(set.columns, $0) }.joined(separator: ",\n ") + "]\n"
         case .jsonl:
@@ -179,8 +182,8 @@ public enum RowRenderer {
         return out
     }
 
-    static func table(_ set: RowSet, headers: Bool) -> String {
-        let cells = set.rows.map { $0.map { visible(display($0)) } }
+    static func table(_ set: RowSet, headers: Bool, groupThousands: Bool = true) -> String {
+        let cells = set.rows.map { $0.map { visible(groupThousands ? display($0) : plain($0)) } }
         // Column names can be values too (`report timeline --by`): the same rule.
         let names = set.columns.map(visible)
         var widths = names.map { headers ? $0.count : 0 }

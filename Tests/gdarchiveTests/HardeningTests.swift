@@ -346,6 +346,11 @@ import Testing
         let by = try runGDArchive(["--db", db, "report", "by", "nosuch"])
         #expect(by.status == 64)
         #expect(by.stderr.contains("unknown field 'nosuch'") && !by.stderr.contains("--fields/--sort"), "\(by.stderr)")
+        // An empty answer says so (on stderr: stdout stays the table); sql integers are data.
+        let empty = try runGDArchive(["--db", db, "query", "severity > 100"])
+        #expect(empty.stderr.contains("0 findings"), "\(empty.stderr)")
+        #expect(!empty.stdout.contains("0 findings"))
+        #expect(try runGDArchive(["--db", db, "sql", "SELECT 1234567 AS n"]).stdout.contains("1234567"))
         // Status of an archive that does not exist: 66, as documented.
         #expect(try runGDArchive(["--db", tmp.path("missing.sqlite"), "status"]).status == 66)
     }

@@ -74,6 +74,10 @@ extension GDArchiveCommand {
                     // A table needs every row to align its columns.
                     let result = try FindingQuery.run(request, on: archive)
                     Terminal.out(RowRenderer.render(result.rows, as: .table))
+                    if result.rows.rows.isEmpty {
+                        // Said on stderr: the table itself stays data (its header only).
+                        Terminal.err(allVersions ? "0 versions" : "0 findings")
+                    }
                     samplesLeftOut = result.samplesLeftOut
                 } else {
                     // Everything else streams: memory stays flat however many rows there are.

@@ -51,7 +51,7 @@ extension GDArchiveCommand {
                         }
                         rows.append(row)
                     }
-                    Terminal.out(RowRenderer.render(RowSet(columns: columns, rows: rows), as: .table))
+                    Terminal.out(RowRenderer.render(RowSet(columns: columns, rows: rows), as: .table, groupThousands: false))
                     return
                 }
                 // Every other format streams: memory stays flat however many rows there are.
