@@ -206,12 +206,17 @@ public enum Reports {
     }
 
     /// The groups in report order, largest `measure` first, then by value ("(none)" last
-    /// among equals); beyond `top`, the rest summed into one "(other)" row.
+    /// among equals). With `top`: the `top` largest values, then "(none)" (findings without a
+    /// value never take one of the slots: `--top 10` IPs are ten IPs), then the rest summed
+    /// into one "(other)" row.
     static func ordered(_ rows: [GroupRow], by measure: Measure, top: Int?) -> [GroupRow] {
         func precedes(_ a: GroupRow, _ b: GroupRow) -> Bool {
             ranks(a.measure(measure), a.value, before: b.measure(measure), b.value)
         }
-        guard let top, top >= 0, rows.count > top else { return rows.sorted(by: precedes) }
+        guard let top, top >= 0 else { return rows.sorted(by: precedes) }
+        let none = rows.filter { $0.value == nil }
+        let rows = none.isEmpty ? rows : rows.filter { $0.value != nil }
+        guard rows.count > top else { return rows.sorted(by: precedes) + none }
         var first: [GroupRow]
         if top <= 1000 {
             // Only the first `top` are ordered, picked in one pass: sorting a quarter of a
@@ -241,7 +246,7 @@ public enum Reports {
             other.versions -= row.versions
             other.occurrences -= row.occurrences
         }
-        return first + [other]
+        return first + none + [other]
     }
 
     struct GroupRow {

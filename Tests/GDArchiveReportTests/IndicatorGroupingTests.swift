@@ -168,15 +168,19 @@ import Testing
             for measure in Measure.allCases {
                 let full = Reports.ordered(rows, by: measure, top: nil)
                 #expect(zip(full, full.dropFirst()).allSatisfy { $0.measure(measure) >= $1.measure(measure) })
+                // With --top, the group without a value never takes a slot: the first `top`
+                // valued groups of the full order, then "(none)", then "(other)".
+                let valued = full.filter { $0.value != nil }
+                let none = full.filter { $0.value == nil }
                 for top in [0, 1, 5, 1_000, 1_001, count - 1, count, count + 3] where top >= 0 {
                     let got = Reports.ordered(rows, by: measure, top: top)
-                    guard count > top else {
-                        #expect(got.map(\.value) == full.map(\.value))
+                    guard valued.count > top else {
+                        #expect(got.map(\.value) == (valued + none).map(\.value))
                         continue
                     }
-                    #expect(got.dropLast().map(\.value) == full.prefix(top).map(\.value), "count \(count), top \(top)")
-                    #expect(got.dropLast().map { $0.measure(measure) } == full.prefix(top).map { $0.measure(measure) })
-                    let rest = full.dropFirst(top)
+                    #expect(got.dropLast().map(\.value) == (valued.prefix(top) + none).map(\.value), "count \(count), top \(top)")
+                    #expect(got.dropLast().map { $0.measure(measure) } == (valued.prefix(top) + none).map { $0.measure(measure) })
+                    let rest = valued.dropFirst(top)
                     #expect(got.last?.value == "(other)")
                     #expect(got.last?.findings == rest.reduce(0) { $0 + $1.findings })
                     #expect(got.last?.versions == rest.reduce(0) { $0 + $1.versions })

@@ -438,3 +438,22 @@ import Testing
         #expect(last <= now && now - last < 7 * 86_400_000, "the last bucket starts within the current week")
     }
 }
+
+@Suite struct TopGroupsTests {
+    @Test func noneNeverTakesATopSlotAndTheTotalsStay() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("exports")])
+        func rows(_ extra: [String]) throws -> [[Substring]] {
+            try runGDArchive(["--db", db, "report", "by", "remote_ip", "--format", "tsv"] + extra).stdout
+                .split(separator: "\n").dropFirst().map { $0.split(separator: "\t") }
+        }
+        let all = try rows([])
+        #expect(all.contains { $0[0] == "(none)" }, "the fixtures have findings without a remote IP")
+        let top = try rows(["--top", "2"])
+        #expect(top.count == 4, "\(top)")
+        #expect(top[0][0] != "(none)" && top[1][0] != "(none)" && top[2][0] == "(none)" && top[3][0] == "(other)", "\(top)")
+        func total(_ rows: [[Substring]]) -> Int { rows.reduce(0) { $0 + (Int($1[1]) ?? 0) } }
+        #expect(total(top) == total(all))
+    }
+}
