@@ -301,6 +301,13 @@ public final class Archive: Sendable {
     public static func temporaryFile(beside destination: String) throws -> (path: String, fd: Int32) {
         let folder = (destination as NSString).deletingLastPathComponent
         let name = (destination as NSString).lastPathComponent
+        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError.cannotCreate(path: destination, reason: "cannot create the folder \(folder): \(error.localizedDescription)")
+            }
+        }
         for _ in 0..<100 {
             let candidate = (folder.isEmpty ? "" : folder + "/") + ".\(name).partial-\(UInt32.random(in: .min ... .max))"
             let fd = Foundation.open(candidate, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)

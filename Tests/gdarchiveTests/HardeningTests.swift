@@ -156,6 +156,9 @@ import Testing
         let backup = try runGDArchive(["--db", db, "backup", tmp.path("copy.sqlite")])
         #expect(backup.status == 73, "\(backup.stderr)")
         #expect(!FileManager.default.fileExists(atPath: tmp.path("stolen.sqlite")))
+        // A backup into folders that do not exist yet creates them, private.
+        #expect(try runGDArchive(["--db", db, "backup", tmp.path("new/folder/copy.sqlite")]).status == 0)
+        #expect(mode(tmp.path("new/folder")) == 0o700 && mode(tmp.path("new/folder/copy.sqlite")) == 0o600)
         // The HTML page replaces a link at its name instead of writing through it, and an
         // existing page's lax mode with its own.
         let victim = try tmp.write("victim.txt", "keep\n")
