@@ -12,8 +12,12 @@ enum Terminal {
     /// print for: the command ends quietly with 141 (128 + SIGPIPE, what a shell reports for a
     /// program stopped by the pipe). Imports print nothing there, so they go on.
     static func out(_ text: String) {
-        if !writeAll(STDOUT_FILENO, Array(text.utf8)) && errno == EPIPE {
-            exit(ExitStatus.outputClosed)
+        guard writeAll(STDOUT_FILENO, Array(text.utf8)) else {
+            if errno == EPIPE { exit(ExitStatus.outputClosed) }
+            // A full disk or another failure: the results are incomplete, which must not pass
+            // for success.
+            err("gdarchive: error: cannot write the results to standard output: \(String(cString: strerror(errno)))")
+            exit(1)
         }
     }
 

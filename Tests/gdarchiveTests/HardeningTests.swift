@@ -93,6 +93,10 @@ import Testing
         #expect(result.stdout == "141\n", "\(result.stdout) \(result.stderr)")
         let stderr = try String(contentsOfFile: tmp.path("err.txt"), encoding: .utf8)
         #expect(!stderr.contains("Fatal error") && !stderr.contains("Crash"), "\(stderr)")
+        // A full disk is no closed pipe: incomplete results are an error.
+        let full = try runProgram("/bin/sh", ["-c", "\"$0\" --db \"$1\" query --all-versions --format jsonl > /dev/full", Paths.binary.path, db])
+        #expect(full.status == 1)
+        #expect(full.stderr.contains("cannot write the results"), "\(full.stderr)")
     }
 }
 
