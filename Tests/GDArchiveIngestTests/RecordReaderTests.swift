@@ -142,4 +142,13 @@ func value(_ line: Int, _ text: String) -> RawRecord { .value(line: line, bytes:
         #expect(atEnd.count == 2, "\(atEnd)")
         #expect(atEnd.last == value(2, "{\"b\":1}"))
     }
+
+    @Test func aHostileFileOfOpenValuesIsReadInLinearTimeWithoutDeepRecursion() throws {
+        // Every line opens a value where the previous one expects a value, and none closes:
+        // each is cut and read again at most once.
+        let lines = 200_000
+        let records = try readRecords(String(repeating: "{\"a\":\n", count: lines) + "{\"ok\":1}\n")
+        #expect(records.last == value(lines + 1, "{\"ok\":1}") || records.contains(value(lines + 1, "{\"ok\":1}")))
+        #expect(records.count >= 2 && records.count <= lines + 2, "\(records.count)")
+    }
 }

@@ -56,6 +56,10 @@ public final class RecordReader {
     /// Lines starting in column 1 that were taken as going on with the open text: where they
     /// start in `pending`, and their line numbers.
     private var continuations: [(offset: Int, line: Int)] = []
+    /// Lines read again after a text that never closed: no line is taken as going on with an
+    /// open text while replaying, so no line is read again twice (work stays linear, and the
+    /// replay never recurses, whatever a hostile input nests).
+    private var replaying = false
 
     /// What the open text may go on with (outside strings).
     private enum Expect {
@@ -155,6 +159,9 @@ public final class RecordReader {
                               excerpt: Array(head.prefix(200))))
         resetPending()
         let current = lineNumber
+        let wasReplaying = replaying
+        replaying = true
+        defer { replaying = wasReplaying }
         var line = first.line
         var start = rest.startIndex
         while let newline = rest[start...].firstIndex(of: 0x0A) {
@@ -194,7 +201,7 @@ public final class RecordReader {
             discarding = false
         }
         if !pending.isEmpty && opensAtColumnOne {
-            if !inString && (expect == .value || expect == .valueOrClose) {
+            if !replaying && !inString && (expect == .value || expect == .valueOrClose) {
                 continuations.append((pending.count, lineNumber))
             } else {
                 flushPending(reason: "this JSON value is not closed before line \(lineNumber), which starts a new one")
