@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "gdarchiveTests",
             dependencies: ["gdarchive", "GDArchiveTestSupport", "GDArchiveBasics", "GDArchiveStore", "GDArchiveReport"],
-            exclude: ["Snapshots", "FakeAWS"]
+            exclude: ["Snapshots", "FakeAWS", "RealAWS"]
         ),
     ]
 )

@@ -28,7 +28,11 @@ while todo:
     if kind == "structure":
         lines.append("S " + name)
         for member, spec in sorted(shape["members"].items()):
-            wire = spec.get("locationName", member[0].lower() + member[1:])
+            # A member without a locationName is read and written by botocore under its member
+            # name: its wire key is PascalCase (Ec2Instance.IamInstanceProfile,
+            # RdsLoginAttemptAction.LoginAttributes), so the CLI drops the camelCase key that
+            # the S3 export carries.
+            wire = spec.get("locationName", member)
             lines.append("  %s %s %s" % (member, wire, spec["shape"]))
             todo.append(spec["shape"])
     elif kind == "list":

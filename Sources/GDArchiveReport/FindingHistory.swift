@@ -1,4 +1,5 @@
 import Foundation
+import GDArchiveBasics
 import GDArchiveJSON
 import GDArchiveQuery
 import GDArchiveStore
@@ -47,7 +48,7 @@ public struct FindingHistory: Sendable {
                            (SELECT s.path || ':' || g.line FROM sightings g JOIN source_files s ON s.id = g.file_id
                             WHERE g.version_id = v.version_id ORDER BY g.import_run_id, g.file_id, g.line LIMIT 1) AS first_seen_in
                     FROM versions v WHERE v.finding_key = ?
-                    ORDER BY v.updated_at IS NULL DESC, v.updated_at, v.count, v.version_id
+                    ORDER BY v.updated_at IS NULL DESC, v.updated_at, v.count, coalesce(v.archived, 0), v.version_id
                     """, arguments: [finding["finding_key"]])
                 var versions: [Version] = []
                 var previous: (count: Int64?, value: JSONValue?)? = nil
@@ -67,6 +68,51 @@ public struct FindingHistory: Sendable {
                 }
                 return FindingHistory(accountId: finding["account_id"], region: finding["region"], id: finding["id"], versions: versions)
             }
+        }
+    }
+
+    /// Every stored body of every version of the findings with this id, as JSON lines: a
+    /// version delivered in several forms (the S3 export's line and the CLI's `get-findings`
+    /// output of it, migration 14) has one line per form, with where each was seen and which
+    /// one is shown as the version's body.
+    ///
+    /// `{"account_id":…,"body":{…},"form":1,"id":…,"region":…,"seen_in":["path:line"],"sha256":"…","shown":true,"version":1}`
+    /// (`form` 1 is the body stored first; `version` numbers the versions oldest first, as `show` does).
+    public static func formLines(id: String, from archive: Archive) throws -> [String] {
+        try archive.database.read { db in
+            var lines: [String] = []
+            let findings = try Row.fetchAll(db, sql: "SELECT finding_key, account_id, region, id FROM findings WHERE id = ? ORDER BY account_id, region", arguments: [id])
+            for finding in findings {
+                let versions = try Int64.fetchAll(db, sql: """
+                    SELECT version_id FROM versions WHERE finding_key = ?
+                    ORDER BY updated_at IS NULL DESC, updated_at, count, coalesce(archived, 0), version_id
+                    """, arguments: [finding["finding_key"]])
+                for (number, version) in versions.enumerated() {
+                    let forms = try Row.fetchAll(db, sql: """
+                        SELECT b.form_id, b.hash, b.shown, b.body,
+                               (SELECT json_group_array(p) FROM (SELECT s.path || ':' || g.line AS p FROM sightings g JOIN source_files s ON s.id = g.file_id
+                                WHERE g.version_id = b.version_id AND g.form_id IS b.form_id ORDER BY g.import_run_id, g.file_id, g.line)) AS seen_in
+                        FROM version_form_bodies b WHERE b.version_id = ? ORDER BY b.form_id IS NOT NULL, b.form_id
+                        """, arguments: [version])
+                    for (index, form) in forms.enumerated() {
+                        let body: String = form["body"]
+                        let seen = (try? JSONParser.parse(Array((form["seen_in"] as String? ?? "[]").utf8))) ?? .array([])
+                        let line = JSONValue.object([
+                            JSONMember(key: "account_id", value: .string(finding["account_id"])),
+                            JSONMember(key: "region", value: .string(finding["region"])),
+                            JSONMember(key: "id", value: .string(finding["id"])),
+                            JSONMember(key: "version", value: .number(String(number + 1))),
+                            JSONMember(key: "form", value: .number(String(index + 1))),
+                            JSONMember(key: "shown", value: .bool(form["shown"])),
+                            JSONMember(key: "sha256", value: .string(SHA256.hex(Array(form["hash"] as Data)))),
+                            JSONMember(key: "seen_in", value: seen),
+                            JSONMember(key: "body", value: (try? JSONParser.parse(Array(body.utf8))) ?? .string(body)),
+                        ])
+                        lines.append(CanonicalJSON.string(line))
+                    }
+                }
+            }
+            return lines
         }
     }
 

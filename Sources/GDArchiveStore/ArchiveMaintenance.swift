@@ -136,7 +136,7 @@ extension Archive {
             try report("""
                 SELECT f.id, f.latest_version_id, (
                     SELECT v.version_id FROM versions v WHERE v.finding_key = f.finding_key
-                    ORDER BY coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, v.version_id DESC LIMIT 1
+                    ORDER BY coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1
                 ) AS expected
                 FROM findings f WHERE f.latest_version_id != expected
                 """) { "finding \($0["id"] as String): the latest version should be \($0["expected"] as Int64), not \($0["latest_version_id"] as Int64)" }
@@ -146,7 +146,7 @@ extension Archive {
                            CASE WHEN lag(count) OVER w IS NULL OR count < lag(count) OVER w THEN coalesce(count, 0)
                                 ELSE count - lag(count) OVER w END AS expected
                     FROM versions
-                    WINDOW w AS (PARTITION BY finding_key ORDER BY updated_at, count, version_id)
+                    WINDOW w AS (PARTITION BY finding_key ORDER BY updated_at, count, coalesce(archived, 0), version_id)
                 ) x WHERE x.occurrences IS NOT x.expected
                 """) { row in
                 let stored = (row["occurrences"] as Int64?).map(String.init) ?? "none"
@@ -238,7 +238,47 @@ extension Archive {
                     if badBodies <= 20 { problems.append("version \(version): \(problem)") }
                 }
             }
+            // The other forms of versions (migration 14): each matches its hash and names the
+            // version's finding; a sighting of a form points at one of the version's forms.
+            let forms = try Row.fetchCursor(db, sql: """
+                SELECT o.form_id, o.version_id, o.hash, o.data, o.base_version_id, base.data AS base_data,
+                       f.account_id, f.region, f.id
+                FROM version_forms o
+                LEFT JOIN versions v ON v.version_id = o.version_id
+                LEFT JOIN findings f ON f.finding_key = v.finding_key
+                LEFT JOIN version_blobs base ON base.version_id = o.base_version_id
+                """)
+            while let row = try forms.next() {
+                let version: Int64 = row["version_id"]
+                var problem: String?
+                if let baseID = row["base_version_id"] as Int64?, row["base_data"] as Data? == nil {
+                    problem = "the base version \(baseID) it was compressed against is missing"
+                } else {
+                    do {
+                        let base = try (row["base_version_id"] as Int64?).flatMap { id in try codec.base(id) { row["base_data"] as Data? } }
+                        let body = try codec.decompress(row["data"], base: base)
+                        if Array(row["hash"] as Data) != SHA256.hash(body) {
+                            problem = "its body does not match its SHA-256 (altered after it was stored?)"
+                        } else if let mismatch = Self.identityMismatch(body: body, accountId: row["account_id"], region: row["region"], id: row["id"]) {
+                            problem = mismatch
+                        }
+                    } catch {
+                        problem = "its body does not decompress (damaged data, or a damaged base)"
+                    }
+                }
+                if let problem {
+                    badBodies += 1
+                    if badBodies <= 20 { problems.append("version \(version), form \(row["form_id"] as Int64): \(problem)") }
+                }
+            }
             if badBodies > 20 { problems.append("… and \(badBodies - 20) more versions with damaged bodies") }
+            try report("""
+                SELECT s.version_id, s.form_id FROM sightings s LEFT JOIN version_forms o ON o.form_id = s.form_id
+                WHERE s.form_id IS NOT NULL AND o.version_id IS NOT s.version_id
+                """) { "a sighting of version \($0["version_id"] as Int64) points at form \($0["form_id"] as Int64), which is not one of its forms" }
+            try report("SELECT version_id FROM version_forms GROUP BY version_id HAVING sum(shown) > 1") {
+                "version \($0["version_id"] as Int64) has more than one form marked as shown"
+            }
             let findings = try Int.fetchOne(db, sql: "SELECT count(*) FROM findings") ?? 0
             let versions = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions") ?? 0
             return CheckReport(problems: problems, findings: findings, versions: versions)
@@ -277,6 +317,7 @@ extension Archive {
                 try db.execute(sql: "CREATE TEMP TABLE doomed AS \(selection)", arguments: [cutoffText])
                 try db.execute(sql: "DELETE FROM version_indicators WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM sightings WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
+                try db.execute(sql: "DELETE FROM version_forms WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM version_blobs WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
                 try db.execute(sql: "DELETE FROM findings WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")

@@ -61,12 +61,15 @@ public struct ArchiveWriter {
     public let bodies: BodyCodec
     /// The write path's prepared statements (made for `db` when not given).
     public let statements: WriteStatements
+    /// When two bodies are one version (see ``FormRule``); nil: only identical bodies are.
+    public let forms: FormRule?
 
-    public init(db: Database, runID: Int64, bodies: BodyCodec = BodyCodec(), statements: WriteStatements? = nil) throws {
+    public init(db: Database, runID: Int64, bodies: BodyCodec = BodyCodec(), statements: WriteStatements? = nil, forms: FormRule? = nil) throws {
         precondition(statements == nil || statements!.db === db, "statements prepared for another connection")
         self.db = db
         self.runID = runID
         self.bodies = bodies
+        self.forms = forms
         self.statements = try statements ?? WriteStatements(db)
         try bodies.loadDictionaries(db)
     }
@@ -137,26 +140,35 @@ public struct ArchiveWriter {
             try addSighting(version: existing, file: file, line: line, recordIndex: recordIndex)
             return .known
         }
+        if s.formsExist, let form = try s.formByHash.query({ $0.bind(1, blob: hash) }, { (form: $0.int64(0)!, version: $0.int64(1)!) }) {
+            try addSighting(version: form.version, form: form.form, file: file, line: line, recordIndex: recordIndex)
+            return .known
+        }
         // The finding: its key, its latest version's (updated_at, count), and its body base.
         let finding = try s.finding.query({
             $0.bind(1, record.accountId); $0.bind(2, record.region); $0.bind(3, record.id)
         }, { row in (key: row.int64(0)!, updatedAt: row.text(1), count: row.int64(2), base: row.int64(3),
-                     indexed: IndexedColumns(type: row.text(4), resourceType: row.text(5), severity: row.double(6), sample: row.int64(7) == 1)) })
+                     indexed: IndexedColumns(type: row.text(4), resourceType: row.text(5), severity: row.double(6), sample: row.int64(7) == 1),
+                     archived: row.int64(8).map { $0 == 1 }) })
         let findingKey: Int64
         if let finding {
             findingKey = finding.key
+            if let forms, try storeAsForm(record, finding: finding.key, base: finding.base, rule: forms, file: file, line: line, recordIndex: recordIndex) {
+                return .known
+            }
         } else {
             try s.insertFinding.run { $0.bind(1, record.accountId); $0.bind(2, record.region); $0.bind(3, record.id) }
             findingKey = db.lastInsertedRowID
         }
         let becomesLatest = finding.map {
-            Self.isAtLeastAsRecent(updatedAt: record.updatedAt, count: record.count, thanUpdatedAt: $0.updatedAt, count: $0.count)
+            Self.isAtLeastAsRecent(updatedAt: record.updatedAt, count: record.count, archived: record.archived,
+                                   thanUpdatedAt: $0.updatedAt, count: $0.count, archived: $0.archived)
         } ?? true
         // In order (the usual case), the predecessor is the current latest version.
         let occurrences: Int64?
         if let finding {
             let previous = becomesLatest ? finding.count : try s.predecessorCount.query({
-                $0.bind(1, findingKey); $0.bind(2, record.updatedAt ?? ""); $0.bind(3, record.count ?? Int64.min)
+                $0.bind(1, findingKey); $0.bind(2, record.updatedAt ?? ""); $0.bind(3, record.count ?? Int64.min); $0.bind(4, record.archived ?? false)
             }, { $0.int64(0) }) ?? nil
             occurrences = Self.occurrences(count: record.count, previous: previous)
         } else {
@@ -190,11 +202,68 @@ public struct ArchiveWriter {
                 }
             }
         } else {
-            try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count)
+            try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count, archived: record.archived)
             try s.updateCount.run { $0.bind(1, findingKey) }
         }
         try addSighting(version: versionID, file: file, line: line, recordIndex: recordIndex)
         return finding == nil ? .newFinding : .newVersion
+    }
+
+    /// Stores `record` as another form of a version of the finding with the same `updated_at`
+    /// whose body has the same projection, if there is one (migration 14): its body and
+    /// sighting are kept, and if it is richer than the form shown so far it becomes the one
+    /// shown, and the version's columns, indicators and (if it is the latest) the finding's
+    /// row follow it. Returns false when no stored version is one with it.
+    private func storeAsForm(_ record: VersionRecord, finding: Int64, base: Int64?, rule: FormRule,
+                             file: Int64, line: Int, recordIndex: Int) throws -> Bool {
+        var candidates: [(version: Int64, body: String)] = []
+        try statements.sameUpdatedAt.forEachRow(arguments: [finding, record.updatedAt]) { row in
+            if let body = row.text(1) { candidates.append((row.int64(0)!, body)) }
+        }
+        guard !candidates.isEmpty, let key = rule.key(record.body) else { return false }
+        for candidate in candidates {
+            guard let stored = rule.key(candidate.body), stored.projection == key.projection else { continue }
+            let shown = key.richness > stored.richness
+            if shown {
+                try db.cachedStatement(sql: "UPDATE version_forms SET shown = 0 WHERE version_id = ? AND shown = 1").execute(arguments: [candidate.version])
+            }
+            let text = Array(record.body.utf8)
+            var baseID = base
+            var baseText: [UInt8]?
+            if let id = baseID {
+                baseText = try bodies.base(id) { try statements.baseData.query({ $0.bind(1, id) }, { $0.blob(0) }) ?? nil }
+                if baseText == nil { baseID = nil }
+            }
+            let data = try bodies.compress(text, base: baseText)
+            try db.cachedStatement(sql: """
+                INSERT INTO version_forms (version_id, hash, base_version_id, data, shown, import_run_id) VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [candidate.version, Data(record.hash), baseID, data, shown, runID])
+            let form = db.lastInsertedRowID
+            statements.formsExist = true
+            if shown {
+                try db.cachedStatement(sql: """
+                    UPDATE versions SET type = ?, title = ?, severity = ?, severity_label = ?, confidence = ?, created_at = ?,
+                        first_seen = ?, last_seen = ?, archived = ?, sample = ?, resource_type = ?, resource_role = ?,
+                        action_type = ?, feature_name = ?
+                    WHERE version_id = ?
+                    """).execute(arguments: [record.type, record.title, record.severity, record.severityLabel, record.confidence, record.createdAt,
+                                             record.firstSeen, record.lastSeen, record.archived, record.sample, record.resourceType, record.resourceRole,
+                                             record.actionType, record.featureName, candidate.version])
+                try insertIndicators(record.indicators, version: candidate.version)
+                try db.cachedStatement(sql: """
+                    UPDATE findings SET arn = ?, partition = ?, type = ?, title = ?, severity = ?, severity_label = ?, confidence = ?,
+                        created_at = ?, first_seen = ?, last_seen = ?, archived = ?, sample = ?, resource_type = ?,
+                        resource_role = ?, action_type = ?, detector_id = ?, feature_name = ?
+                    WHERE finding_key = ? AND latest_version_id = ?
+                    """).execute(arguments: [record.arn, record.partition, record.type, record.title, record.severity, record.severityLabel,
+                                             record.confidence, record.createdAt, record.firstSeen, record.lastSeen, record.archived, record.sample,
+                                             record.resourceType, record.resourceRole, record.actionType, record.detectorId, record.featureName,
+                                             finding, candidate.version])
+            }
+            try addSighting(version: candidate.version, form: form, file: file, line: line, recordIndex: recordIndex)
+            return true
+        }
+        return false
     }
 
     /// Stores a body compressed against its finding's base (see ``BodyCodec``); the first
@@ -239,12 +308,12 @@ public struct ArchiveWriter {
     }
 
     /// A version that arrived out of order changes what its successor added.
-    private func updateSuccessor(finding: Int64, updatedAt: String?, count: Int64?) throws {
+    private func updateSuccessor(finding: Int64, updatedAt: String?, count: Int64?, archived: Bool?) throws {
         guard let successor = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT version_id, count FROM versions
-            WHERE finding_key = ? AND (coalesce(updated_at, ''), coalesce(count, -9223372036854775808)) > (?, ?)
-            ORDER BY coalesce(updated_at, ''), coalesce(count, -9223372036854775808), version_id LIMIT 1
-            """), arguments: [finding, updatedAt ?? "", count ?? Int64.min]) else { return }
+            WHERE finding_key = ? AND (coalesce(updated_at, ''), coalesce(count, -9223372036854775808), coalesce(archived, 0)) > (?, ?, ?)
+            ORDER BY coalesce(updated_at, ''), coalesce(count, -9223372036854775808), coalesce(archived, 0), version_id LIMIT 1
+            """), arguments: [finding, updatedAt ?? "", count ?? Int64.min, archived ?? false]) else { return }
         try db.cachedStatement(sql: "UPDATE versions SET occurrences = ? WHERE version_id = ?")
             .execute(arguments: [Self.occurrences(count: successor["count"], previous: count), successor["version_id"] as Int64])
     }
@@ -257,13 +326,19 @@ public struct ArchiveWriter {
         return count < previous ? count : count - previous
     }
 
-    /// The latest-version order: greater `updated_at` wins, then greater `count`; on a tie the
-    /// version imported later wins (so the newcomer, which is compared here, wins ties).
-    /// A missing value sorts before any present one.
-    public static func isAtLeastAsRecent(updatedAt: String?, count: Int64?, thanUpdatedAt other: String?, count otherCount: Int64?) -> Bool {
+    /// The latest-version order: greater `updated_at` wins, then greater `count`, then an
+    /// archived version over one that is not (archiving a finding changes neither
+    /// `updatedAt` nor `count`: the export's copy from before and the API's copy from after
+    /// are one moment apart, and the archived one is the later, whichever arrived last); on a
+    /// full tie the version imported later wins (so the newcomer, which is compared here, wins
+    /// ties). A missing value sorts before any present one.
+    public static func isAtLeastAsRecent(updatedAt: String?, count: Int64?, archived: Bool?,
+                                         thanUpdatedAt other: String?, count otherCount: Int64?, archived otherArchived: Bool?) -> Bool {
         let a = updatedAt ?? "", b = other ?? ""
         if a != b { return a > b }
-        return (count ?? Int64.min) >= (otherCount ?? Int64.min)
+        let c = count ?? Int64.min, d = otherCount ?? Int64.min
+        if c != d { return c > d }
+        return (archived ?? false) || !(otherArchived ?? false)
     }
 
     /// Stores the indicators of one version: each (kind, value) once in `indicator_values`
@@ -297,9 +372,9 @@ public struct ArchiveWriter {
             """)
     }
 
-    private func addSighting(version: Int64, file: Int64, line: Int, recordIndex: Int) throws {
+    private func addSighting(version: Int64, form: Int64? = nil, file: Int64, line: Int, recordIndex: Int) throws {
         try statements.insertSighting.run {
-            $0.bind(1, version); $0.bind(2, file); $0.bind(3, line); $0.bind(4, recordIndex); $0.bind(5, runID)
+            $0.bind(1, version); $0.bind(2, file); $0.bind(3, line); $0.bind(4, recordIndex); $0.bind(5, runID); $0.bind(6, form)
         }
     }
 
@@ -311,6 +386,16 @@ public struct ArchiveWriter {
             ON CONFLICT (file_id, line, record_index, kind, message) DO UPDATE SET last_run_id = excluded.last_run_id
             """).execute(arguments: [file, line, recordIndex, kind, message, excerpt, runID, runID])
     }
+}
+
+/// When two different bodies of one finding are one version: the same ``key`` projection
+/// (``GDArchiveIngest``'s `GuardDutyModel.formKey`: what survives GuardDuty's API model) and
+/// the same `updated_at`. The store never parses JSON; the rule comes from the caller.
+public struct FormRule: Sendable {
+    /// The projection's digest and the body's richness (the richer form is the one shown),
+    /// or nil for a body that is not JSON.
+    public var key: @Sendable (String) -> (projection: [UInt8], richness: Int)?
+    public init(key: @escaping @Sendable (String) -> (projection: [UInt8], richness: Int)?) { self.key = key }
 }
 
 /// The columns of a finding's row that its indexes cover, besides `updated_at`.
@@ -342,13 +427,18 @@ public final class WriteStatements {
     let updateLatestKeepingIndexed: RawStatement
     let updateCount: RawStatement
     let insertSighting: RawStatement
+    let formByHash: RawStatement
+    /// Whether the archive holds any other form of a version (then a body's hash is looked
+    /// up there too); set when this run stores the first.
+    var formsExist: Bool
+    let sameUpdatedAt: RawStatement
 
     public init(_ db: Database) throws {
         self.db = db
         versionByHash = try RawStatement(db, "SELECT version_id FROM versions WHERE hash = ?")
         finding = try RawStatement(db, """
             SELECT f.finding_key, f.updated_at, f.count, coalesce(b.base_version_id, b.version_id),
-                   f.type, f.resource_type, f.severity, f.sample
+                   f.type, f.resource_type, f.severity, f.sample, f.archived
             FROM findings f LEFT JOIN version_blobs b ON b.version_id = f.latest_version_id
             WHERE f.account_id = ? AND f.region = ? AND f.id = ?
             """)
@@ -364,8 +454,8 @@ public final class WriteStatements {
         // imported last, so it follows every version with the same updated_at and count).
         predecessorCount = try RawStatement(db, """
             SELECT count FROM versions
-            WHERE finding_key = ? AND (coalesce(updated_at, ''), coalesce(count, -9223372036854775808)) <= (?, ?)
-            ORDER BY coalesce(updated_at, '') DESC, coalesce(count, -9223372036854775808) DESC, version_id DESC LIMIT 1
+            WHERE finding_key = ? AND (coalesce(updated_at, ''), coalesce(count, -9223372036854775808), coalesce(archived, 0)) <= (?, ?, ?)
+            ORDER BY coalesce(updated_at, '') DESC, coalesce(count, -9223372036854775808) DESC, coalesce(archived, 0) DESC, version_id DESC LIMIT 1
             """)
         baseData = try RawStatement(db, "SELECT data FROM version_blobs WHERE version_id = ? AND base_version_id IS NULL")
         insertBlob = try RawStatement(db, "INSERT INTO version_blobs (version_id, base_version_id, data) VALUES (?, ?, ?)")
@@ -389,8 +479,14 @@ public final class WriteStatements {
         updateLatestKeepingIndexed = try RawStatement(db, "UPDATE findings SET \(volatile) WHERE finding_key = ?17")
         updateCount = try RawStatement(db, "UPDATE findings SET version_count = version_count + 1 WHERE finding_key = ?")
         insertSighting = try RawStatement(db, """
-            INSERT OR IGNORE INTO sightings (version_id, file_id, line, record_index, import_run_id)
-            VALUES (?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO sightings (version_id, file_id, line, record_index, import_run_id, form_id)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        formByHash = try RawStatement(db, "SELECT form_id, version_id FROM version_forms WHERE hash = ?")
+        formsExist = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM version_forms)") ?? false
+        sameUpdatedAt = try RawStatement(db, """
+            SELECT v.version_id, (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id)
+            FROM versions v WHERE v.finding_key = ? AND v.updated_at IS ? ORDER BY v.version_id
             """)
     }
 }

@@ -15,10 +15,10 @@ public struct CommandResult: Sendable {
     }
 }
 
-/// The test's environment without `GDARCHIVE_DB` (so no test touches the user's archive by
-/// accident), plus `extra`.
+/// The test's environment without `GDARCHIVE_DB` and the `AWS_*` variables (so no test touches
+/// the user's archive or AWS account by accident), plus `extra`.
 public func testEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
-    var env = ProcessInfo.processInfo.environment
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
     env.removeValue(forKey: "GDARCHIVE_DB")
     for (key, value) in extra { env[key] = value }
     return env

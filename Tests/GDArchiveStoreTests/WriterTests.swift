@@ -7,20 +7,25 @@ import Testing
 
 @Suite struct WriterTests {
     @Test(arguments: [
-        // (new updatedAt, new count, current updatedAt, current count, new becomes latest)
-        ("2025-01-02T00:00:00.000Z", 1, "2025-01-01T00:00:00.000Z", 9, true),   // newer time wins over count
-        ("2025-01-01T00:00:00.000Z", 9, "2025-01-02T00:00:00.000Z", 1, false),  // an older version never wins
-        ("2025-01-01T00:00:00.000Z", 5, "2025-01-01T00:00:00.000Z", 4, true),   // same time: greater count
-        ("2025-01-01T00:00:00.000Z", 4, "2025-01-01T00:00:00.000Z", 5, false),
-        ("2025-01-01T00:00:00.000Z", 4, "2025-01-01T00:00:00.000Z", 4, true),   // full tie: the later import
-    ] as [(String, Int64, String, Int64, Bool)])
-    func latestOrderIsUpdatedAtThenCountThenImportOrder(new: String, newCount: Int64, current: String, currentCount: Int64, wins: Bool) {
-        #expect(ArchiveWriter.isAtLeastAsRecent(updatedAt: new, count: newCount, thanUpdatedAt: current, count: currentCount) == wins)
+        // (new updatedAt, new count, new archived, current updatedAt, current count, current archived, new becomes latest)
+        ("2025-01-02T00:00:00.000Z", 1, false, "2025-01-01T00:00:00.000Z", 9, true, true),   // newer time wins over count and archived
+        ("2025-01-01T00:00:00.000Z", 9, true, "2025-01-02T00:00:00.000Z", 1, false, false),  // an older version never wins
+        ("2025-01-01T00:00:00.000Z", 5, false, "2025-01-01T00:00:00.000Z", 4, true, true),   // same time: greater count
+        ("2025-01-01T00:00:00.000Z", 4, true, "2025-01-01T00:00:00.000Z", 5, false, false),
+        ("2025-01-01T00:00:00.000Z", 4, true, "2025-01-01T00:00:00.000Z", 4, false, true),   // same time and count: archived is later
+        ("2025-01-01T00:00:00.000Z", 4, false, "2025-01-01T00:00:00.000Z", 4, true, false),  // whichever arrived last
+        ("2025-01-01T00:00:00.000Z", 4, false, "2025-01-01T00:00:00.000Z", 4, false, true),  // full tie: the later import
+        ("2025-01-01T00:00:00.000Z", 4, true, "2025-01-01T00:00:00.000Z", 4, true, true),
+    ] as [(String, Int64, Bool, String, Int64, Bool, Bool)])
+    func latestOrderIsUpdatedAtThenCountThenArchivedThenImportOrder(new: String, newCount: Int64, newArchived: Bool,
+                                                                   current: String, currentCount: Int64, currentArchived: Bool, wins: Bool) {
+        #expect(ArchiveWriter.isAtLeastAsRecent(updatedAt: new, count: newCount, archived: newArchived,
+                                                thanUpdatedAt: current, count: currentCount, archived: currentArchived) == wins)
     }
 
     @Test func aMissingUpdatedAtSortsFirst() {
-        #expect(ArchiveWriter.isAtLeastAsRecent(updatedAt: "2020-01-01T00:00:00.000Z", count: nil, thanUpdatedAt: nil, count: 7))
-        #expect(!ArchiveWriter.isAtLeastAsRecent(updatedAt: nil, count: 7, thanUpdatedAt: "2020-01-01T00:00:00.000Z", count: nil))
+        #expect(ArchiveWriter.isAtLeastAsRecent(updatedAt: "2020-01-01T00:00:00.000Z", count: nil, archived: nil, thanUpdatedAt: nil, count: 7, archived: true))
+        #expect(!ArchiveWriter.isAtLeastAsRecent(updatedAt: nil, count: 7, archived: true, thanUpdatedAt: "2020-01-01T00:00:00.000Z", count: nil, archived: nil))
     }
 
     @Test(arguments: [(1.0, "low"), (3.9, "low"), (4.0, "medium"), (6.9, "medium"), (7.0, "high"), (8.9, "high"), (9.0, "critical"), (10.0, "critical")])
@@ -138,17 +143,18 @@ import Testing
 
     @Test func aFindingCarriesItsLatestVersionsColumnsWhateverTheOrderOfArrival() throws {
         let versions: [(String?, Int64?)] = [
-            ("2025-01-01T00:00:00.000Z", 1), ("2025-01-03T00:00:00.000Z", 2), ("2025-01-03T00:00:00.000Z", 7),
-            ("2025-01-02T00:00:00.000Z", 9), (nil, 30), ("2025-01-03T00:00:00.000Z", 7),
+            ("2025-01-01T00:00:00.000Z", 1), ("2025-01-03T00:00:00.000Z", 2), ("2025-01-02T00:00:00.000Z", 9),
+            ("2025-01-03T00:00:00.000Z", 7), (nil, 30), ("2025-01-03T00:00:00.000Z", 7), ("2025-01-03T00:00:00.000Z", 7),
         ]
         var generator = SystemRandomNumberGenerator()
         for round in 0..<12 {
             let order = round == 0 ? Array(versions.indices) : versions.indices.shuffled(using: &generator)
             let tmp = try TemporaryDirectory()
             let archive = try makeArchive(in: tmp, storing: order.map { Self.record($0, updatedAt: versions[$0].0, count: versions[$0].1) })
-            // The latest: greatest updated_at, then count, then the later import (of the two
-            // full ties, 2 and 5, the one that arrived last).
-            let tied = [2, 5].max { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }!
+            // The latest: greatest updated_at, then count, then archived, then the later import
+            // (3, 5 and 6 tie on updated_at and count; 6 is not archived, so it never wins; of
+            // the two full ties, 3 and 5, the one that arrived last).
+            let tied = [3, 5].max { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }!
             let expected = Self.record(tied, updatedAt: versions[tied].0, count: versions[tied].1)
             let row = try archive.database.read { db in
                 try Row.fetchOne(db, sql: "SELECT \(Self.copied.joined(separator: ", ")), version_count FROM findings")!

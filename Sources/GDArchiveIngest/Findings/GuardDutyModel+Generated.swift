@@ -315,7 +315,7 @@ S Ec2LaunchTemplate
 S Ec2Instance
   AvailabilityZone availabilityZone String
   Ec2NetworkInterfaceUids ec2NetworkInterfaceUids Ec2NetworkInterfaceUids
-  IamInstanceProfile iamInstanceProfile IamInstanceProfile
+  IamInstanceProfile IamInstanceProfile IamInstanceProfile
   ImageDescription imageDescription String
   InstanceState instanceState String
   InstanceType instanceType String
@@ -419,7 +419,7 @@ S Action
   PortProbeAction portProbeAction PortProbeAction
   RdsLoginAttemptAction rdsLoginAttemptAction RdsLoginAttemptAction
 S RdsLoginAttemptAction
-  LoginAttributes loginAttributes LoginAttributes
+  LoginAttributes LoginAttributes LoginAttributes
   RemoteIpDetails remoteIpDetails RemoteIpDetails
 S RemoteIpDetails
   City city City

@@ -16,7 +16,8 @@ import GDArchiveStore
 /// Member names are translated with the model's `locationName`s (not by lowercasing:
 /// `ProductCodes[].Code` is `productCodeId`, ECS `TaskCreatedAt` is `createdAt`). Members the
 /// model marks as timestamps, which the CLI prints as ISO strings where the wire form has epoch
-/// seconds, become numbers again. Map keys are data and are left alone. A member the model does
+/// seconds, become numbers again, except those whose wire form is an ISO string
+/// (``isoOnTheWire``), which stay the string the CLI printed. Map keys are data and are left alone. A member the model does
 /// not know (a field newer than the model) gets its first letter lowercased, recursively.
 public enum GuardDutyModel {
     enum Shape {
@@ -65,6 +66,7 @@ public enum GuardDutyModel {
         case (.structure(let known)?, .object(let members)):
             return .object(members.map { member in
                 if let spec = known[member.key] {
+                    if isoOnTheWire.contains(name! + "." + member.key) { return JSONMember(key: spec.wire, value: member.value) }
                     return JSONMember(key: spec.wire, value: convert(member.value, shape: spec.target))
                 }
                 return JSONMember(key: lowerFirst(member.key), value: convert(member.value, shape: nil))
@@ -103,5 +105,104 @@ public enum GuardDutyModel {
         guard let ms = Timestamp.parse(whole) else { return nil }
         while fraction.hasSuffix("0") { fraction.removeLast() }
         return String(ms / 1000) + (fraction.isEmpty ? "" : "." + fraction)
+    }
+}
+
+// MARK: - The API-model projection: when two bodies are one version
+
+extension GuardDutyModel {
+    /// Timestamp members whose wire form is an ISO string, not epoch seconds (measured on real
+    /// findings: Runtime Monitoring's `runtimeDetails.context.modifiedAt`). The AWS CLI v1 prints
+    /// them as received; the PascalCase conversion keeps them strings.
+    static let isoOnTheWire: Set<String> = ["RuntimeContext.ModifiedAt"]
+
+    /// The structures keyed by wire name: `shape → wire member → target shape`.
+    static let wireMembers: [String: [String: String]] = shapes.compactMapValues { shape in
+        guard case .structure(let members) = shape else { return nil }
+        return Dictionary(members.values.map { ($0.wire, $0.target) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// What of a wire-form finding survives the trip through GuardDuty's API model, in one
+    /// normal form: the members the model knows (others dropped, as the `aws` CLI and boto3
+    /// drop them), no null members, timestamp members as epoch milliseconds whether written as
+    /// ISO strings or epoch seconds, and fractional numbers as the shortest text of their
+    /// `Double` (as a JSON library in Python prints them). Two bodies of one finding with the
+    /// same projection are two forms of one version: the S3 export's line and the CLI's
+    /// `get-findings` output of it.
+    ///
+    /// ```swift
+    /// let s3 = try JSONParser.parse(Array(#"{"id":"x","severity":5,"service":{"count":2,"evidence":null,"additionalInfo":{"value":"{}","type":"default","sample":true}}}"#.utf8))
+    /// let cli = try JSONParser.parse(Array(#"{"Id":"x","Severity":5.0,"Service":{"Count":2,"AdditionalInfo":{"Value":"{}","Type":"default"}}}"#.utf8))
+    /// GuardDutyModel.projection(ofWireFinding: s3) == GuardDutyModel.projection(ofWireFinding: wireForm(ofPascalCaseFinding: cli))   // true
+    /// ```
+    public static func projection(ofWireFinding value: JSONValue) -> JSONValue {
+        project(value, shape: "Finding")
+    }
+
+    /// The SHA-256 of the canonical projection, and how many JSON values the body holds (its
+    /// richness: the form with more is the one shown). Nil for a text that is not JSON.
+    public static func formKey(ofCanonicalBody body: String) -> (projection: [UInt8], richness: Int)? {
+        guard let value = try? JSONParser.parse(Array(body.utf8)) else { return nil }
+        var bytes: [UInt8] = []
+        CanonicalJSON.write(projection(ofWireFinding: value), to: &bytes)
+        return (SHA256.hash(bytes), valueCount(value))
+    }
+
+    /// The rule the importer stores with: two bodies of one finding with the same
+    /// `updated_at` and the same projection are forms of one version.
+    public static let formRule = FormRule(key: formKey(ofCanonicalBody:))
+
+    static func valueCount(_ value: JSONValue) -> Int {
+        switch value {
+        case .array(let elements): return 1 + elements.reduce(0) { $0 + valueCount($1) }
+        case .object(let members): return 1 + members.reduce(0) { $0 + valueCount($1.value) }
+        default: return 1
+        }
+    }
+
+    static func project(_ value: JSONValue, shape name: String) -> JSONValue {
+        switch (shapes[name], value) {
+        case (.structure?, .object(let members)):
+            let known = wireMembers[name] ?? [:]
+            var kept: [JSONMember] = []
+            for m in members where !m.value.isNull {
+                guard let target = known[m.key] else { continue }
+                kept.append(JSONMember(key: m.key, value: project(m.value, shape: target)))
+            }
+            return .object(kept)
+        case (.list(let element)?, .array(let elements)):
+            return .array(elements.map { project($0, shape: element) })
+        case (.map(let valueShape)?, .object(let members)):
+            return .object(members.filter { !$0.value.isNull }.map { JSONMember(key: $0.key, value: project($0.value, shape: valueShape)) })
+        case (.timestamp?, _):
+            if let ms = epochMilliseconds(value) { return .number(String(ms)) }
+            return value
+        case (_, .number(let text)):
+            return .number(normalFraction(text))
+        default:
+            return value
+        }
+    }
+
+    /// Epoch milliseconds of a timestamp written either way.
+    static func epochMilliseconds(_ value: JSONValue) -> Int64? {
+        switch value {
+        case .string(let text):
+            if let seconds = epochSeconds(fromISO: text), let number = Double(seconds) { return Int64((number * 1000).rounded()) }
+            return Double(text).flatMap { epochMilliseconds(.number(String($0))) }
+        case .number(let text):
+            guard let number = Double(text), number.isFinite, abs(number) < 1e15 else { return nil }
+            return Int64((abs(number) >= 100_000_000_000 ? number : number * 1000).rounded())
+        default:
+            return nil
+        }
+    }
+
+    /// `5.0` → `5`, `0.1000000000000000055511` → `0.1`: a fraction or exponent through
+    /// `Double`; an integer literal as written (a JSON library keeps big integers exact).
+    static func normalFraction(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }),
+              let number = Double(text), number.isFinite else { return text }
+        return CanonicalJSON.normalizeNumber(String(number))
     }
 }

@@ -341,7 +341,7 @@ public final class Importer {
                    source: ReadSource, statements: WriteStatements, group: CommitGroup? = nil,
                    shouldStop: () -> Bool = { false }, stopped: inout Bool) throws -> ArchiveWriter.Counts {
         var counts = ArchiveWriter.Counts()
-        let writer = try ArchiveWriter(db: db, runID: runID, bodies: bodies, statements: statements)
+        let writer = try ArchiveWriter(db: db, runID: runID, bodies: bodies, statements: statements, forms: GuardDutyModel.formRule)
         let file = try writer.sourceFile(path: storedPath)
         counts.files = 1
         var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics)

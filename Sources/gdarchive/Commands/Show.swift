@@ -16,6 +16,9 @@ extension GDArchiveCommand {
         @Flag(help: "Print every version's stored JSON (JSON lines), oldest first.")
         var raw = false
 
+        @Flag(help: "Print every stored form of every version (the export's and the CLI's), with where each was seen (JSON lines).")
+        var forms = false
+
         func run() throws {
             let archive = try Terminal.openArchive(globals, mode: .read)
             let histories: [FindingHistory]
@@ -32,6 +35,14 @@ extension GDArchiveCommand {
                     Terminal.err("hint: ids starting with '\(shown)': " + similar.map(RowRenderer.visible).joined(separator: ", "))
                 }
                 throw ExitCode(1)
+            }
+            if forms {
+                do {
+                    Terminal.out(try FindingHistory.formLines(id: id, from: archive).map { $0 + "\n" }.joined())
+                } catch {
+                    throw Terminal.fail(error)
+                }
+                return
             }
             if raw {
                 Terminal.out(histories.flatMap(\.versions).map { $0.body + "\n" }.joined())

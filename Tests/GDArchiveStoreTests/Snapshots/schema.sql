@@ -38,8 +38,20 @@ FROM findings f;
 
 CREATE VIEW version_bodies AS
 SELECT d.version_id,
-       gdarchive_body(d.data, (SELECT x.data FROM version_blobs x WHERE x.version_id = d.base_version_id)) AS body
+       coalesce((SELECT gdarchive_body(f.data, (SELECT x.data FROM version_blobs x WHERE x.version_id = f.base_version_id))
+                 FROM version_forms f WHERE f.version_id = d.version_id AND f.shown = 1),
+                gdarchive_body(d.data, (SELECT x.data FROM version_blobs x WHERE x.version_id = d.base_version_id))) AS body
 FROM version_blobs d;
+
+CREATE VIEW version_form_bodies AS
+SELECT d.version_id, NULL AS form_id, v.hash,
+       NOT EXISTS (SELECT 1 FROM version_forms f WHERE f.version_id = d.version_id AND f.shown = 1) AS shown,
+       gdarchive_body(d.data, (SELECT x.data FROM version_blobs x WHERE x.version_id = d.base_version_id)) AS body
+FROM version_blobs d JOIN versions v ON v.version_id = d.version_id
+UNION ALL
+SELECT f.version_id, f.form_id, f.hash, f.shown,
+       gdarchive_body(f.data, (SELECT x.data FROM version_blobs x WHERE x.version_id = f.base_version_id)) AS body
+FROM version_forms f;
 
 CREATE TABLE body_dictionaries (
     dictionary_id INTEGER PRIMARY KEY,    -- the zstd dictionary id, as written in each frame
@@ -124,7 +136,7 @@ CREATE TABLE sightings (
     file_id       INTEGER NOT NULL REFERENCES source_files(id),
     line          INTEGER NOT NULL,
     record_index  INTEGER NOT NULL,
-    import_run_id INTEGER NOT NULL REFERENCES import_runs(id),  -- the run that first saw it
+    import_run_id INTEGER NOT NULL REFERENCES import_runs(id), form_id INTEGER REFERENCES version_forms(form_id),  -- the run that first saw it
     PRIMARY KEY (version_id, file_id, line, record_index)
 ) WITHOUT ROWID;
 
@@ -139,6 +151,16 @@ CREATE TABLE version_blobs (
     version_id      INTEGER PRIMARY KEY REFERENCES versions(version_id),
     base_version_id INTEGER,           -- NULL: compressed alone; else the base it was compressed against
     data            BLOB    NOT NULL   -- one zstd frame
+);
+
+CREATE TABLE version_forms (
+    form_id         INTEGER PRIMARY KEY,
+    version_id      INTEGER NOT NULL REFERENCES versions(version_id),
+    hash            BLOB    NOT NULL UNIQUE,   -- SHA-256 of this body
+    base_version_id INTEGER,                   -- as in version_blobs
+    data            BLOB    NOT NULL,          -- one zstd frame
+    shown           INTEGER NOT NULL DEFAULT 0 CHECK (shown IN (0, 1)),  -- 1: shown instead of the first body
+    import_run_id   INTEGER NOT NULL REFERENCES import_runs(id)
 );
 
 CREATE TABLE version_indicators (
@@ -189,6 +211,8 @@ CREATE INDEX findings_type          ON findings (type);
 CREATE INDEX findings_updated_at    ON findings (updated_at);
 
 CREATE INDEX sightings_file ON sightings (file_id);
+
+CREATE INDEX version_forms_version ON version_forms (version_id);
 
 CREATE INDEX version_indicators_version ON version_indicators (version_id, kind_id);
 
