@@ -386,3 +386,158 @@ extension Archive {
         }
     }
 }
+
+/// What ``Archive/foldForms(rule:extract:dryRun:)`` did.
+public struct FoldReport: Sendable, Equatable {
+    /// Versions that were forms of another version of their finding, now folded into it.
+    public var folded: Int
+    /// Findings that had such versions.
+    public var findings: Int
+
+    public init(folded: Int, findings: Int) {
+        self.folded = folded
+        self.findings = findings
+    }
+}
+
+extension Archive {
+    /// Folds the versions that an older gdarchive stored for one real change seen through two
+    /// channels (the S3 export's body and the CLI's `get-findings` body of it, before migration
+    /// 14) into one version: of the versions of a finding with the same `updated_at` whose
+    /// bodies `rule` says are one, the first stored is kept, and each other one becomes a form
+    /// of it, with its body, its sightings (pointing at that form), its other forms and its
+    /// indicators; the richest form is shown, and the version's columns, the finding's latest
+    /// version, version count and the occurrences follow. Nothing else is deleted: a folded
+    /// version's body is a form of the version kept. Each finding is folded in its own
+    /// transaction, so an interrupted fold leaves a consistent archive and the next run
+    /// completes it; folding twice changes nothing the second time.
+    ///
+    /// `extract` turns a shown body into the columns and indicators the importer would store
+    /// for it (nil: keep the version's columns).
+    public func foldForms(rule: FormRule, extract: (String) -> VersionRecord?, dryRun: Bool = false) throws -> FoldReport {
+        var report = FoldReport(folded: 0, findings: 0)
+        // Findings with more than one version at one updated_at: the only ones that can fold.
+        let candidates = try database.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT DISTINCT finding_key FROM versions WHERE updated_at IS NOT NULL
+                GROUP BY finding_key, updated_at HAVING count(*) > 1 ORDER BY finding_key
+                """)
+        }
+        for finding in candidates {
+            let folded = try database.writeWithoutTransaction { db -> Int in
+                var folded = 0
+                try db.inTransaction(.immediate) {
+                    folded = try Self.fold(finding: finding, rule: rule, extract: extract, in: db)
+                    return dryRun ? .rollback : .commit
+                }
+                return folded
+            }
+            if folded > 0 {
+                report.folded += folded
+                report.findings += 1
+            }
+        }
+        return report
+    }
+
+    private static func fold(finding: Int64, rule: FormRule, extract: (String) -> VersionRecord?, in db: Database) throws -> Int {
+        // Each version's first body (its own blob), grouped by updated_at.
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT v.version_id, v.updated_at, v.hash, v.import_run_id, b.body,
+                   EXISTS (SELECT 1 FROM version_blobs x WHERE x.base_version_id = v.version_id)
+                   OR EXISTS (SELECT 1 FROM version_forms x WHERE x.base_version_id = v.version_id) AS is_base
+            FROM versions v JOIN version_form_bodies b ON b.version_id = v.version_id AND b.form_id IS NULL
+            WHERE v.finding_key = ? AND v.updated_at IN (
+                SELECT updated_at FROM versions WHERE finding_key = ? GROUP BY updated_at HAVING count(*) > 1)
+            ORDER BY v.updated_at, v.version_id
+            """, arguments: [finding, finding])
+        var groups: [[UInt8]: [Row]] = [:]
+        var order: [[UInt8]] = []
+        for row in rows {
+            guard let key = rule.key(row["body"]) else { continue }
+            let group = Array((row["updated_at"] as String).utf8) + [0] + key.projection
+            if groups[group] == nil { order.append(group) }
+            groups[group, default: []].append(row)
+        }
+        var folded = 0
+        for group in order {
+            guard let members = groups[group], members.count > 1 else { continue }
+            // Keep the version that is a base of others (the finding's first), else the first stored.
+            let keeper = members.first { $0["is_base"] as Bool } ?? members[0]
+            let kept: Int64 = keeper["version_id"]
+            for member in members where (member["version_id"] as Int64) != kept {
+                let version: Int64 = member["version_id"]
+                if member["is_base"] as Bool { continue }  // another version's base: left as it is
+                try db.execute(sql: """
+                    INSERT INTO version_forms (version_id, hash, base_version_id, data, shown, import_run_id)
+                    SELECT ?, v.hash, b.base_version_id, b.data, 0, v.import_run_id
+                    FROM versions v JOIN version_blobs b ON b.version_id = v.version_id WHERE v.version_id = ?
+                    """, arguments: [kept, version])
+                let form = db.lastInsertedRowID
+                try db.execute(sql: "UPDATE OR IGNORE sightings SET version_id = ?, form_id = ? WHERE version_id = ? AND form_id IS NULL",
+                               arguments: [kept, form, version])
+                try db.execute(sql: "UPDATE OR IGNORE sightings SET version_id = ? WHERE version_id = ?", arguments: [kept, version])
+                try db.execute(sql: "DELETE FROM sightings WHERE version_id = ?", arguments: [version])
+                try db.execute(sql: "UPDATE version_forms SET version_id = ?, shown = 0 WHERE version_id = ?", arguments: [kept, version])
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO version_indicators (value_id, version_id, kind_id)
+                    SELECT value_id, ?, kind_id FROM version_indicators WHERE version_id = ?
+                    """, arguments: [kept, version])
+                try db.execute(sql: "DELETE FROM version_indicators WHERE version_id = ?", arguments: [version])
+                try db.execute(sql: "DELETE FROM version_blobs WHERE version_id = ?", arguments: [version])
+                try db.execute(sql: "DELETE FROM versions WHERE version_id = ?", arguments: [version])
+                folded += 1
+            }
+            // The richest form is shown (on a tie, the one shown so far).
+            let forms = try Row.fetchAll(db, sql: "SELECT form_id, shown, body FROM version_form_bodies WHERE version_id = ? ORDER BY shown DESC, form_id IS NOT NULL, form_id",
+                                         arguments: [kept])
+            var best: (form: Int64?, richness: Int, body: String)?
+            for form in forms {
+                let body: String = form["body"]
+                guard let richness = rule.key(body)?.richness else { continue }
+                if best == nil || richness > best!.richness { best = (form["form_id"], richness, body) }
+            }
+            guard let best else { continue }
+            try db.execute(sql: "UPDATE version_forms SET shown = (form_id IS ?) WHERE version_id = ?", arguments: [best.form, kept])
+            if let record = extract(best.body) {
+                try db.execute(sql: """
+                    UPDATE versions SET type = ?, title = ?, severity = ?, severity_label = ?, confidence = ?, created_at = ?,
+                        first_seen = ?, last_seen = ?, count = ?, archived = ?, sample = ?, resource_type = ?, resource_role = ?,
+                        action_type = ?, feature_name = ?
+                    WHERE version_id = ?
+                    """, arguments: [record.type, record.title, record.severity, record.severityLabel, record.confidence, record.createdAt,
+                                     record.firstSeen, record.lastSeen, record.count, record.archived, record.sample, record.resourceType,
+                                     record.resourceRole, record.actionType, record.featureName, kept])
+                try ArchiveWriter(db: db, runID: 0).insertIndicators(record.indicators, version: kept)
+            }
+        }
+        guard folded > 0 else { return 0 }
+        // The finding follows: its latest version (the latest-version order), its copy of that
+        // version's columns, its version count, and each version's occurrences.
+        try db.execute(sql: """
+            UPDATE findings SET latest_version_id = (
+                SELECT v.version_id FROM versions v WHERE v.finding_key = findings.finding_key
+                ORDER BY coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1),
+                version_count = (SELECT count(*) FROM versions v WHERE v.finding_key = findings.finding_key)
+            WHERE finding_key = ?
+            """, arguments: [finding])
+        try db.execute(sql: """
+            UPDATE findings SET (type, title, severity, severity_label, confidence, created_at, updated_at, first_seen, last_seen,
+                                 count, archived, sample, resource_type, resource_role, action_type, feature_name) =
+                (SELECT type, title, severity, severity_label, confidence, created_at, updated_at, first_seen, last_seen,
+                        count, archived, sample, resource_type, resource_role, action_type, feature_name
+                 FROM versions v WHERE v.version_id = findings.latest_version_id)
+            WHERE finding_key = ?
+            """, arguments: [finding])
+        try db.execute(sql: """
+            UPDATE versions SET occurrences = x.expected FROM (
+                SELECT version_id,
+                       CASE WHEN lag(count) OVER w IS NULL OR count < lag(count) OVER w THEN coalesce(count, 0)
+                            ELSE count - lag(count) OVER w END AS expected
+                FROM versions WHERE finding_key = ?
+                WINDOW w AS (ORDER BY updated_at, count, coalesce(archived, 0), version_id)
+            ) x WHERE versions.version_id = x.version_id
+            """, arguments: [finding])
+        return folded
+    }
+}

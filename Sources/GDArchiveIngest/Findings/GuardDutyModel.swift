@@ -206,3 +206,14 @@ extension GuardDutyModel {
         return CanonicalJSON.normalizeNumber(String(number))
     }
 }
+
+extension GuardDutyModel {
+    /// Folds the versions an older gdarchive stored twice for one real change (the export's
+    /// body and the CLI's, before migration 14) into one version with two forms, by
+    /// ``formRule``; see ``Archive/foldForms(rule:extract:dryRun:)``.
+    public static func foldForms(in archive: Archive, dryRun: Bool = false) throws -> FoldReport {
+        try archive.foldForms(rule: formRule, extract: { body in
+            (try? JSONParser.parse(Array(body.utf8))).flatMap { try? FindingExtractor.record(from: $0, sizeHint: body.utf8.count) }
+        }, dryRun: dryRun)
+    }
+}

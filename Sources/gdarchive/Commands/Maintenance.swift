@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GDArchiveBasics
+import GDArchiveIngest
 import GDArchiveQuery
 import GDArchiveReport
 import GDArchiveStore
@@ -12,8 +13,24 @@ extension GDArchiveCommand {
 
         @OptionGroup var globals: GlobalOptions
 
+        @Flag(help: ArgumentHelp("First fold the versions an older gdarchive stored twice for one change seen through two channels (the S3 export's body and the CLI's) into one version with both bodies as its forms, and say how many."))
+        var repair = false
+
+        @Option(help: ArgumentHelp("With --repair: if an import holds the archive, wait up to this many seconds, then exit 75.", valueName: "seconds"))
+        var wait: Double = 0
+
         func run() throws {
-            let archive = try Terminal.openArchive(globals, mode: .read)
+            let archive = try Terminal.openArchive(globals, mode: repair ? .existing : .read)
+            if repair {
+                let lock = try Terminal.lock(archive, wait: wait, purpose: "check --repair")
+                defer { lock.release() }
+                do {
+                    let folded = try GuardDutyModel.foldForms(in: archive)
+                    Terminal.out("repair: folded \(folded.folded) version\(folded.folded == 1 ? "" : "s") of \(folded.findings) finding\(folded.findings == 1 ? "" : "s") into forms of the versions they repeat\n")
+                } catch {
+                    throw Terminal.fail(error)
+                }
+            }
             let report: CheckReport
             do {
                 report = try archive.check()
