@@ -128,3 +128,9 @@ public func waitUntilFilesCommitted(_ db: String, atLeast count: Int, while proc
         usleep(2_000)
     }
 }
+
+/// Runs one statement on the archive at `db` outside gdarchive, for a test that sets up a state
+/// (such as a pull cursor as it would stand after some nights).
+public func executeSQL(_ db: String, _ sql: String) throws {
+    try DatabaseQueue(path: db).write { try $0.execute(sql: sql) }
+}

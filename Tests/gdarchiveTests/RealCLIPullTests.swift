@@ -2,14 +2,52 @@ import Foundation
 import GDArchiveTestSupport
 import Testing
 
+/// A helper server of the tests' own (`RealAWS/*.py`) on 127.0.0.1: started with a port file
+/// that it writes (atomically) once it listens, stopped when the test lets go of it (and by
+/// itself when the test process goes away).
+final class LoopbackServer {
+    let process: Process
+    let port: String
+
+    init(script: String, arguments: [String], portFile: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("RealAWS/" + script).path
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", path] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var port: String?
+        for _ in 0..<600 where port == nil && process.isRunning {
+            port = try? String(contentsOfFile: portFile, encoding: .utf8)
+            if port == nil { usleep(50_000) }
+        }
+        guard let port else { process.terminate(); throw CocoaError(.fileNoSuchFile) }
+        self.port = port
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// The environment for the real `aws` CLI, with no user configuration leaking in.
+    static func awsEnvironment(_ endpoints: [String: String]) -> [String: String] {
+        endpoints.merging([
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        ]) { a, _ in a }
+    }
+}
+
 /// The real `aws` CLI (pip `awscli`) against a loopback GuardDuty REST stub
 /// (`RealAWS/guardduty-stub.py`): the client sends camelCase criteria, prints PascalCase, drops
 /// the members its model lacks and nulls, and pages with its own `--starting-token` encoding,
 /// none of which the fake CLI does.
 final class GuardDutyStub {
     let tmp: TemporaryDirectory
-    let process: Process
-    let port: String
+    let server: LoopbackServer
+    var port: String { server.port }
 
     /// The `aws` CLI on PATH, if there is one.
     static let aws: String? = {
@@ -25,30 +63,14 @@ final class GuardDutyStub {
     init(serving findings: [String]) throws {
         tmp = try TemporaryDirectory()
         try tmp.write("findings.jsonl", findings.joined(separator: "\n") + "\n")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("RealAWS/guardduty-stub.py").path
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, tmp.path("findings.jsonl"), tmp.path("port"), tmp.path("requests.log")]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        // The stub writes its port once it listens (atomically, by rename).
-        var port: String?
-        for _ in 0..<400 where port == nil && process.isRunning {
-            port = try? String(contentsOfFile: tmp.path("port"), encoding: .utf8)
-            if port == nil { usleep(50_000) }
-        }
-        guard let port else { process.terminate(); throw CocoaError(.fileNoSuchFile) }
-        self.port = port
-    }
-
-    deinit {
-        process.terminate()
-        process.waitUntilExit()
+        server = try LoopbackServer(script: "guardduty-stub.py", arguments: [tmp.path("findings.jsonl"), tmp.path("port"), tmp.path("requests.log")],
+                                    portFile: tmp.path("port"))
     }
 
     func serve(_ findings: [String]) throws {
         try tmp.write("findings.jsonl.new", findings.joined(separator: "\n") + "\n")
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: tmp.path("findings.jsonl")), withItemAt: URL(fileURLWithPath: tmp.path("findings.jsonl.new")))
+        // rename(2): the stub reads either the old file or the new one, never a part.
+        guard rename(tmp.path("findings.jsonl.new"), tmp.path("findings.jsonl")) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
     /// The request bodies the stub received, in order.
@@ -59,11 +81,9 @@ final class GuardDutyStub {
     }
 
     /// `gdarchive pull` through the real CLI, with no user configuration leaking in.
-    func pull(db: String, _ extra: [String] = []) throws -> CommandResult {
-        try runGDArchive(["--db", db, "pull", "--aws", Self.aws!, "--region", "us-east-1", "--all-detectors"] + extra, environment: [
-            "AWS_ENDPOINT_URL_GUARDDUTY": "http://127.0.0.1:\(port)", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
-            "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        ])
+    func pull(db: String, regions: String = "us-east-1", _ extra: [String] = []) throws -> CommandResult {
+        try runGDArchive(["--db", db, "pull", "--aws", Self.aws!, "--regions", regions, "--all-detectors"] + extra,
+                         environment: LoopbackServer.awsEnvironment(["AWS_ENDPOINT_URL_GUARDDUTY": "http://127.0.0.1:\(port)"]))
     }
 }
 
@@ -112,6 +132,9 @@ final class GuardDutyStub {
         // The real client sent camelCase criteria only from the second pull on, and paged.
         let listings = stub.requests.filter { ($0["path"] as? String) == "/detector/d1/findings" }
         #expect(listings.count >= 9, "the stub serves at most 7 ids a page")
+        // GetFindings takes at most 50 ids (the stub refuses more, as GuardDuty does).
+        let gets = stub.requests.filter { ($0["path"] as? String) == "/detector/d1/findings/get" }
+        #expect(gets.count >= 2 && gets.allSatisfy { ((($0["body"] as? [String: Any])?["findingIds"] as? [Any])?.count ?? 0) <= 50 })
         // Pulling the whole range again (the cursor would ask only for the last minutes) finds
         // every version already stored, as forms or as the same body.
         let again = try stub.pull(db: db, ["--since", "2024-12-01T00:00:00Z"])
@@ -194,8 +217,11 @@ final class GuardDutyStub {
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")
         let stub = try GuardDutyStub(serving: lines)
-        let pulled = try stub.pull(db: db)
+        // One of the five is in us-west-1: the stub serves it only to requests signed for there.
+        let pulled = try stub.pull(db: db, regions: "us-east-1,us-west-1")
         #expect(pulled.status == 0, "\(pulled.stderr)")
+        #expect(committedCount(db, "SELECT count(*) FROM findings WHERE region = 'us-west-1'") == 1)
+        #expect(Set(stub.requests.compactMap { $0["region"] as? String }) == ["us-east-1", "us-west-1"])
         // Runtime Monitoring's modifiedAt is an ISO string on the wire: it stays that string.
         let runtime = try runGDArchive(["--db", db, "show", "abcd1234", "--raw"]).stdout
         #expect(runtime.contains(#""modifiedAt":"2024-10-07T18:45:30Z""#), "\(runtime)")

@@ -3,11 +3,13 @@
 
 usage: guardduty-stub.py FINDINGS.jsonl PORTFILE LOG
 Serves the wire-form (camelCase) findings in FINDINGS.jsonl (one per line, read again for every
-request, so a test can change them between pulls) under one detector "d1", as GuardDuty's
-REST-JSON API does: GET /detector, POST /detector/d1/findings (ListFindings: the updatedAt
-criterion, and pages of at most 7 ids with an opaque nextToken, so the CLI pages itself) and
-POST /detector/d1/findings/get (GetFindings). Listens on 127.0.0.1 on a free port, which it
-writes to PORTFILE once it is ready. Every request is appended to LOG as a JSON line.
+request, so a test can change them between pulls) under one detector "d1" per Region, as
+GuardDuty's REST-JSON API does: GET /detector, POST /detector/d1/findings (ListFindings: the
+updatedAt criterion, and pages of at most 7 ids with an opaque nextToken, so the CLI pages
+itself) and POST /detector/d1/findings/get (GetFindings, at most 50 ids). A request sees the
+findings of the Region its SigV4 signature is scoped to (a Region with none has no detector).
+Listens on 127.0.0.1 on a free port, which it writes to PORTFILE once it is ready. Every
+request is appended to LOG as a JSON line.
 
 It stops by itself when the test that started it goes away, and after 10 minutes at most.
 """
@@ -34,9 +36,17 @@ log_path = sys.argv[3]
 SERVICE_PAGE = 7
 
 
-def load():
+def load(region):
     with open(findings_path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        findings = [json.loads(line) for line in f if line.strip()]
+    return [f for f in findings if f.get("region") == region]
+
+
+def signed_region(headers):
+    # Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261205/us-east-1/guardduty/aws4_request, ...
+    credential = (headers.get("Authorization") or "").split("Credential=")[-1].split(",")[0]
+    parts = credential.split("/")
+    return parts[2] if len(parts) >= 4 else None
 
 
 def millis(value):
@@ -59,16 +69,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
+        region = signed_region(self.headers)
+        with open(log_path, "a") as f:
+            f.write(json.dumps({"path": self.path, "region": region}) + "\n")
         if self.path.split("?")[0] == "/detector":
-            return self.reply({"detectorIds": ["d1"]})
+            return self.reply({"detectorIds": ["d1"] if load(region) else []})
         self.reply({"message": "not found"}, 404)
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         request = json.loads(self.rfile.read(length) or b"{}")
+        region = signed_region(self.headers)
         with open(log_path, "a") as f:
-            f.write(json.dumps({"path": self.path, "body": request}) + "\n")
-        findings = load()
+            f.write(json.dumps({"path": self.path, "region": region, "body": request}) + "\n")
+        findings = load(region)
         if self.path == "/detector/d1/findings":
             criterion = request.get("findingCriteria", {}).get("criterion", {})
             since = criterion.get("updatedAt", {}).get("greaterThanOrEqual")
@@ -81,6 +95,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(body)
         if self.path == "/detector/d1/findings/get":
             wanted = request.get("findingIds", [])
+            if len(wanted) > 50:
+                self.send_response(400)
+                data = json.dumps({"message": "The request is rejected because findingIds has more than 50 items."}).encode()
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-Amzn-ErrorType", "BadRequestException")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             by_id = {f["id"]: f for f in findings}
             return self.reply({"findings": [by_id[i] for i in wanted if i in by_id]})
         self.reply({"message": "not found"}, 404)
