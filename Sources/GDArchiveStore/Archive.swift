@@ -296,6 +296,69 @@ public final class Archive: Sendable {
         close(fd)
     }
 
+    /// How a page or other output file named by the user is written.
+    public enum OutputTarget: Equatable, Sendable {
+        /// A regular file, a link to one, or a name that does not exist yet: written beside,
+        /// private (0600), and renamed over the name (a link there is replaced, not written
+        /// through; a reader never sees half a file).
+        case replaceFile
+        /// A character device (`/dev/null`, a terminal), a FIFO, or a name under `/dev/` or
+        /// `/proc/` (`/dev/stdout`, `/dev/fd/3`, `/proc/self/fd/1`, whatever they lead to):
+        /// opened and written as it is, never replaced.
+        case writeDirectly
+        /// Something that cannot take a page (a folder, a block device, a socket): the reason.
+        case refuse(String)
+    }
+
+    /// What writing an output file to `path` means (see ``OutputTarget``).
+    public static func outputTarget(_ path: String) -> OutputTarget {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let standard = (absolute as NSString).standardizingPath
+        if standard.hasPrefix("/dev/") || standard.hasPrefix("/proc/") { return .writeDirectly }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .replaceFile }  // nothing there (or a dangling link)
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .replaceFile
+        case S_IFCHR, S_IFIFO: return .writeDirectly
+        case S_IFDIR: return .refuse("it is a folder; name a file in it")
+        case S_IFBLK: return .refuse("it is a block device; name a file")
+        default: return .refuse("it is not a file, a character device or a FIFO")
+        }
+    }
+
+    /// Writes `bytes` to the output file `path` by ``outputTarget(_:)``'s rule.
+    public static func writeOutput(_ bytes: [UInt8], to path: String) throws {
+        switch outputTarget(path) {
+        case .refuse(let reason):
+            throw StoreError.cannotCreate(path: path, reason: reason)
+        case .writeDirectly:
+            let fd = Foundation.open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw StoreError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+            defer { close(fd) }
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw StoreError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
+                }
+                offset += written
+            }
+        case .replaceFile:
+            let (temporary, fd) = try temporaryFile(beside: path)
+            do {
+                let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+                try handle.write(contentsOf: Data(bytes))
+                try handle.synchronize()
+                try handle.close()
+            } catch {
+                unlink(temporary)
+                throw StoreError.cannotCreate(path: path, reason: "\(error)")
+            }
+            try moveIntoPlace(temporary, to: path, replacing: true)
+        }
+    }
+
     /// Creates `path` new, private (0600), never through a symbolic link; the caller writes
     /// it and then moves it into place. A name beside `destination`, in its folder.
     public static func temporaryFile(beside destination: String) throws -> (path: String, fd: Int32) {

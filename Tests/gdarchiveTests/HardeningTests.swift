@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GDArchiveBasics
 import GDArchiveTestSupport
 import GRDB
@@ -179,6 +180,43 @@ import Testing
         #expect(!(try runGDArchive(["--db", tmp.path("link.sqlite"), "status"]).stderr.contains("readable by other users")))
         chmod(db, 0o644)
         #expect(try runGDArchive(["--db", tmp.path("link.sqlite"), "status"]).stderr.contains("readable by other users"))
+    }
+
+    /// `-o` names where the page goes; only a file is written beside and renamed into place.
+    @Test func aPageForADeviceAFIFOOrStandardOutputIsWrittenToItNotInItsPlace() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        func kind(_ path: String) -> mode_t {
+            var info = stat()
+            return lstat(path, &info) == 0 ? info.st_mode & S_IFMT : 0
+        }
+        // /dev/null stays the device (as root, a rename would have replaced it with a file).
+        let null = try runGDArchive(["--db", db, "report", "html", "-o", "/dev/null"])
+        #expect(null.status == 0, "\(null.stderr)")
+        #expect(kind("/dev/null") == S_IFCHR && mode("/dev/null") == 0o666)
+        // /dev/stdout is the command's standard output: the page arrives there, the link stays.
+        let stdout = try runGDArchive(["--db", db, "report", "html", "-o", "/dev/stdout"])
+        #expect(stdout.status == 0, "\(stdout.stderr)")
+        #expect(stdout.stdout.hasPrefix("<!DOCTYPE html>") && stdout.stdout.hasSuffix("</html>\n"), "\(stdout.stdout.prefix(80))")
+        #expect(kind("/dev/stdout") == S_IFLNK)
+        // A FIFO: its reader gets the page, and it is still a FIFO.
+        let fifo = tmp.path("page.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let received = Mutex<Data?>(nil)
+        let reader = Thread { received.withLock { $0 = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() } }
+        reader.start()
+        let piped = try runGDArchive(["--db", db, "report", "html", "-o", fifo])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        while received.withLock({ $0 == nil }) { usleep(10_000) }
+        let page = String(decoding: received.withLock { $0 } ?? Data(), as: UTF8.self)
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.hasSuffix("</html>\n") && page.count > 1000, "\(page.prefix(80))")
+        #expect(kind(fifo) == S_IFIFO)
+        // A folder cannot take a page: an error naming it, nothing written into it.
+        let folder = try runGDArchive(["--db", db, "report", "html", "-o", tmp.url.path])
+        #expect(folder.status != 0)
+        #expect(folder.stderr.contains("is a folder"), "\(folder.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.url.path).allSatisfy { !$0.hasPrefix(".") })
     }
 
     @Test(.enabled(if: ArchiveFaultTests.canActAsNobody, ArchiveFaultTests.nobodyMissing))

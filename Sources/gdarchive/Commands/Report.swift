@@ -137,7 +137,7 @@ extension GDArchiveCommand.Report {
         static let configuration = CommandConfiguration(
             commandName: "html",
             abstract: "One self-contained HTML file: totals, a severity timeline, top lists and every finding with its history.",
-            discussion: "No network: inline CSS and SVG, a few lines of JavaScript for sorting (the page reads fine without it). Every value from a finding is HTML-escaped. The file is created with mode 0600.")
+            discussion: "No network: inline CSS and SVG, a few lines of JavaScript for sorting (the page reads fine without it). Every value from a finding is HTML-escaped. A new or replaced file is created with mode 0600; a character device, a FIFO or /dev/stdout is written as it is.")
 
         @OptionGroup var globals: GlobalOptions
         @OptionGroup var scope: ScopeOptions
@@ -158,18 +158,12 @@ extension GDArchiveCommand.Report {
                 let html = try HTMLReport.render(scope: scope.scope(filter: filter), bucket: bucket, measure: measureOptions.measure,
                                                  timeZone: TimeZone(identifier: tz)!, on: archive)
                 guard let output else { return html }
-                // Written beside, private (0600), then renamed over the name: a link planted
-                // at the name is replaced, never written through, and a reader never sees
-                // half a page.
-                let (temporary, fd) = try Archive.temporaryFile(beside: output)
+                // A file: written beside, private (0600), then renamed over the name (a link
+                // planted at the name is replaced, never written through, and a reader never
+                // sees half a page). A device, a FIFO or /dev/stdout: written as it is.
                 do {
-                    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-                    try handle.write(contentsOf: Data(html.utf8))
-                    try handle.synchronize()
-                    try handle.close()
-                    try Archive.moveIntoPlace(temporary, to: output, replacing: true)
+                    try Archive.writeOutput(Array(html.utf8), to: output)
                 } catch {
-                    unlink(temporary)
                     throw ReportFileError(description: "cannot write \(output): \(error)")
                 }
                 Terminal.err("report: wrote \(output) (\(RowRenderer.groupThousands(Int64(html.utf8.count))) bytes)")
