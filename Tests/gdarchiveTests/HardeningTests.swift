@@ -413,9 +413,10 @@ import Testing
         try tmp.write("tree/broken-first.jsonl", "oops, not json\n" + generator.finding(number: 2, version: 1) + "\n")
         let result = try runGDArchive(["--db", db, "import", tmp.path("tree")])
         #expect(result.status == 65, "\(result.stderr)")
-        let notes = result.stderr.split(separator: "\n").filter { $0.contains("not JSON (it starts") }
+        let notes = result.stderr.split(separator: "\n").filter { $0.contains("note: not JSON; skipped, nothing in it was imported") }
         #expect(notes.count == 2, "\(result.stderr)")
         #expect(notes.contains { $0.contains("README.md:1: note:") } && notes.contains { $0.contains("config.yaml:1: note:") })
+        #expect(!result.stderr.contains("Exports") && !result.stderr.contains("bucket"), "nothing of the files' content is printed")
         let errors = result.stderr.split(separator: "\n").filter { $0.contains(": error:") }
         #expect(errors.count == 1 && errors[0].contains("broken-first.jsonl:1:"), "\(result.stderr)")
         #expect(result.stderr.contains("2 new versions"))
@@ -500,5 +501,109 @@ import Testing
         #expect(top[0][0] != "(none)" && top[1][0] != "(none)" && top[2][0] == "(none)" && top[3][0] == "(other)", "\(top)")
         func total(_ rows: [[Substring]]) -> Int { rows.reduce(0) { $0 + (Int($1[1]) ?? 0) } }
         #expect(total(top) == total(all))
+    }
+}
+
+/// Exit 0 means every finding in the input was stored: text in any Unicode encoding is read,
+/// a file that is not findings gets one note and gives nothing of its content away, a file that
+/// is not text is an error that says how to convert it.
+@Suite struct InputEncodingTests {
+    /// Five generated findings as one pretty-printed `{"findings":[…]}` page.
+    static func page() -> String {
+        let generator = FindingGenerator(seed: 53)
+        return "{\n  \"findings\": [\n    " + (0..<5).map { generator.finding(number: $0, version: 1) }.joined(separator: ",\n    ") + "\n  ]\n}\n"
+    }
+
+    static func hashes(_ db: String) throws -> String {
+        try runGDArchive(["--db", db, "sql", "SELECT hex(hash) FROM versions ORDER BY 1", "--format", "tsv"]).stdout
+    }
+
+    @Test func everyUnicodeEncodingAndJSONTextSequencesAreReadAsTheSameFindings() throws {
+        let tmp = try TemporaryDirectory()
+        let text = Self.page()
+        let utf8 = try tmp.write("utf8.json", text)
+        #expect(try runGDArchive(["--db", tmp.path("utf8.sqlite"), "import", utf8]).status == 0)
+        let truth = try Self.hashes(tmp.path("utf8.sqlite"))
+        #expect(truth.split(separator: "\n").count == 6)
+        let generator = FindingGenerator(seed: 53)
+        let sequence = (0..<5).map { "\u{1E}" + generator.finding(number: $0, version: 1) + "\n" }.joined()
+        let forms: [(String, [UInt8])] = [
+            ("powershell-utf16le-bom.json", [0xFF, 0xFE] + Array(text.data(using: .utf16LittleEndian)!)),
+            ("utf16be-bom.json", [0xFE, 0xFF] + Array(text.data(using: .utf16BigEndian)!)),
+            ("utf16le-no-bom.json", Array(text.data(using: .utf16LittleEndian)!)),
+            ("utf32le-bom.json", [0xFF, 0xFE, 0x00, 0x00] + Array(text.data(using: .utf32LittleEndian)!)),
+            ("utf32be-no-bom.json", Array(text.data(using: .utf32BigEndian)!)),
+            ("doubled-bom.json", [0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF] + Array(text.utf8)),
+            ("jq-seq.json", Array(sequence.utf8)),
+            ("utf16le-bom.json.gz", Gzip.compress([0xFF, 0xFE] + Array(text.data(using: .utf16LittleEndian)!))),
+        ]
+        for (name, bytes) in forms {
+            let path = try tmp.write(name, bytes)
+            let db = tmp.path(name + ".sqlite")
+            let result = try runGDArchive(["--db", db, "import", path])
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            #expect(result.stderr.contains("5 new findings, 5 new versions"), "\(name): \(result.stderr)")
+            #expect(try Self.hashes(db) == truth, "\(name)")
+        }
+    }
+
+    @Test func aFileThatIsNotFindingsGetsOneNoteAndGivesNothingAway() throws {
+        let tmp = try TemporaryDirectory()
+        let secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+        try tmp.write("drop/credentials", "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = \(secret)\n")
+        try tmp.write("drop/shadow", "root:\(secret):19000:0:99999:7:::\n")
+        try tmp.write("drop/policy.yaml", "name: \(secret)\npolicy: |\n  {\n    \"Version\": \"2012-10-17\",\n    \"Statement\": []\n  }\nitems:\n  - {\"x\": \"\(secret)\"}\n  - [1, 2]\n")
+        try tmp.write("drop/export.jsonl", FindingGenerator(seed: 3).finding(number: 1, version: 1) + "\n")
+        let db = tmp.path("a.sqlite")
+        let result = try runGDArchive(["--db", db, "import", tmp.path("drop")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("credentials:1: note: not JSON; skipped, nothing in it was imported"), "\(result.stderr)")
+        #expect(result.stderr.contains("shadow:1: note: not JSON; skipped"), "\(result.stderr)")
+        #expect(result.stderr.contains("policy.yaml:1: note: text and JSON with nothing of GuardDuty in it; skipped"), "\(result.stderr)")
+        #expect(result.stderr.contains("1 new finding, 1 new version") && result.stderr.contains("3 skipped (not findings), 0 errors"), "\(result.stderr)")
+        #expect(!result.stderr.contains(secret) && !result.stderr.contains("AKIA"))
+        #expect(committedCount(db, "SELECT count(*) FROM import_errors") == 0)
+        let dump = try runGDArchive(["--db", db, "sql", "SELECT * FROM import_errors UNION ALL SELECT path FROM source_files", "--format", "tsv"]).stdout
+        #expect(!dump.contains(secret))
+    }
+
+    @Test func aFileThatIsNotTextIsAnErrorThatSaysHowToReadIt() throws {
+        let tmp = try TemporaryDirectory()
+        var generator = SeededGenerator(seed: 61)
+        try tmp.write("tree/blob.bin", (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        try tmp.write("tree/latin1.json", Array("{\"title\":\"Zugriff \"".utf8) + [0xFC] + Array("ber\"}\n".utf8))
+        try tmp.write("tree/findings.json.zst", [0x28, 0xB5, 0x2F, 0xFD, 0x04, 0x00, 0x51, 0x00, 0x00])
+        let db = tmp.path("a.sqlite")
+        let result = try runGDArchive(["--db", db, "import", tmp.path("tree")])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("blob.bin:1: error: not text: it is not UTF-8, UTF-16 or UTF-32"), "\(result.stderr)")
+        #expect(result.stderr.contains("iconv -f ENCODING -t UTF-8"))
+        #expect(result.stderr.contains("findings.json.zst:1: error: not text: it is compressed with zstd"), "\(result.stderr)")
+        #expect(result.stderr.contains("3 errors"), "\(result.stderr)")
+        #expect(committedCount(db, "SELECT count(*) FROM import_errors WHERE excerpt IS NULL AND kind = 'not-text'") == 2)
+        #expect(committedCount(db, "SELECT count(*) FROM import_errors") == 3, "the Latin-1 JSON is an error of its line, as before")
+    }
+
+    @Test func aLinkThatLeadsOutOfTheTreeIsNotFollowed() throws {
+        let tmp = try TemporaryDirectory()
+        let generator = FindingGenerator(seed: 67)
+        try tmp.write("drop/in.jsonl", generator.finding(number: 1, version: 1) + "\n")
+        let outside = try tmp.write("private/findings.jsonl", generator.finding(number: 2, version: 1) + "\n")
+        let secret = try tmp.write("private/credentials", "[default]\naws_secret_access_key = EXAMPLESECRET\n")
+        #expect(symlink(outside, tmp.path("drop/linked.jsonl")) == 0)
+        #expect(symlink(secret, tmp.path("drop/credentials")) == 0)
+        #expect(symlink(tmp.path("drop/in.jsonl"), tmp.path("drop/inside-link.jsonl")) == 0)
+        let db = tmp.path("a.sqlite")
+        let result = try runGDArchive(["--db", db, "import", tmp.path("drop")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("linked.jsonl: note: skipped: a symbolic link that leads out of the folder being imported"), "\(result.stderr)")
+        #expect(result.stderr.contains("credentials: note: skipped: a symbolic link that leads out"), "\(result.stderr)")
+        #expect(result.stderr.contains("name it on the command line to import it"))
+        #expect(!result.stderr.contains("EXAMPLESECRET"))
+        #expect(committedCount(db, "SELECT count(*) FROM findings") == 1, "the link inside the tree is the same file")
+        // Named on the command line, the link is read.
+        let named = try runGDArchive(["--db", db, "import", tmp.path("drop/linked.jsonl")])
+        #expect(named.status == 0, "\(named.stderr)")
+        #expect(committedCount(db, "SELECT count(*) FROM findings") == 2)
     }
 }

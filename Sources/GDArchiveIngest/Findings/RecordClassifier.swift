@@ -102,6 +102,24 @@ public enum RecordClassifier {
         return (value["id"] != nil && value["accountId"] != nil) || (value["schemaVersion"] != nil && value["type"] != nil)
     }
 
+    /// JSON with nothing of GuardDuty in it: not an object, or an object with none of the keys
+    /// of a finding, a findings page or an EventBridge event (in camelCase or PascalCase). A
+    /// file of nothing else is not findings input (a YAML file with JSON blocks, a policy).
+    static func isForeign(_ value: JSONValue, depth: Int = 0) -> Bool {
+        if case .array(let elements) = value {
+            // An array of findings or events is not foreign; nested arrays hold none.
+            return depth > 0 || elements.allSatisfy { isForeign($0, depth: depth + 1) }
+        }
+        guard case .object(let members) = value else { return true }
+        return !members.contains { member in
+            var key = member.key
+            if let first = key.first, first.isUppercase { key = first.lowercased() + key.dropFirst() }
+            return foreignnessKeys.contains(key)
+        }
+    }
+
+    static let foreignnessKeys: Set<String> = Set(FindingExtractor.findingMarkers + ["findings", "detail", "detail-type", "source"])
+
     static func isPascalCaseFinding(_ value: JSONValue) -> Bool {
         guard value["id"] == nil, value["accountId"] == nil, value["schemaVersion"] == nil else { return false }
         return value["Id"] != nil || value["AccountId"] != nil || value["SchemaVersion"] != nil

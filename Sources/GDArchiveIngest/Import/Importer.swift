@@ -522,24 +522,39 @@ private struct FileSession {
     /// counted, so a flood of bad lines cannot grow the archive without bound.
     var storedErrors = 0
     static let storeLimit = 1000
-    /// Until the file shows one JSON text, its texts that are not JSON (and do not start like
-    /// JSON) are held back: a file that is not JSON at all (a README, a YAML file in an export
-    /// tree) gets one note and is skipped, instead of an error a line.
+    /// Until the file shows something of GuardDuty, its texts that are not JSON (and do not
+    /// start like JSON) and its JSON with nothing of GuardDuty in it are held back: a file of
+    /// nothing else (a README, a YAML file with JSON blocks, an INI file such as AWS
+    /// `credentials`) gets one note, with nothing of its content printed or stored, and is
+    /// skipped; a file whose bytes are not text gets one error saying how to convert it.
     var undecided = true
     var held: [ParsedItem] = []
     var heldCount = 0
 
-    /// Whether a rejection is of text that is not JSON and does not start like JSON.
-    static func isProse(_ item: ParsedItem) -> Bool {
-        guard case .rejected(_, _, "bad-json", _, let excerpt?, _, _, _) = item else { return false }
-        guard let first = excerpt.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return false }
-        return first != UInt8(ascii: "{") && first != UInt8(ascii: "[")
+    /// Whether a rejection is held back while the file is undecided (see ``undecided``).
+    static func isHeld(_ item: ParsedItem) -> Bool {
+        guard case .rejected(_, _, let kind, _, let excerpt, _, _, _) = item else { return false }
+        if kind == ParsedItem.foreignJSON { return true }
+        guard kind == "bad-json", let excerpt else { return false }
+        return !startsLikeJSON(excerpt)
+    }
+
+    /// Whether a text starts as JSON would: `{` then a member name or `}`, `[` then a value or
+    /// `]` (so `[default]`, an INI section, does not), each possibly at the end of its line.
+    static func startsLikeJSON(_ bytes: [UInt8]) -> Bool {
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        guard let start = bytes.firstIndex(where: { !isBlank($0) }) else { return false }
+        let first = bytes[start]
+        guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return false }
+        guard let next = bytes[(start + 1)...].first(where: { !isBlank($0) }) else { return true }
+        if first == UInt8(ascii: "{") { return next == UInt8(ascii: "\"") || next == UInt8(ascii: "}") }
+        return Array("\"{[]-0123456789tfn".utf8).contains(next)
     }
 
     /// Stores one parsed item (on the writing thread, inside the file's transaction).
     mutating func apply(_ item: ParsedItem) throws {
         if undecided {
-            if Self.isProse(item) {
+            if Self.isHeld(item) {
                 heldCount += 1
                 if held.count < Self.storeLimit { held.append(item) }
                 return
@@ -556,7 +571,8 @@ private struct FileSession {
             }
         case .rejected(let line, let index, let kind, let message, let excerpt, let reportLine, let reportColumn, let isRecord):
             if isRecord { counts.records += 1 }
-            try reject(line: line, recordIndex: index, kind: kind, message: message, excerpt: excerpt, reportLine: reportLine, reportColumn: reportColumn)
+            try reject(line: line, recordIndex: index, kind: kind == ParsedItem.foreignJSON ? "not-a-finding" : kind, message: message,
+                       excerpt: excerpt, reportLine: reportLine, reportColumn: reportColumn)
         case .skipped(let line, let message):
             counts.records += 1
             counts.skipped += 1
@@ -590,14 +606,53 @@ private struct FileSession {
         counts.records += heldCount - items.count
     }
 
-    /// At the end of the file: if nothing in it was JSON, one note says so; it is skipped.
+    /// At the end of the file: if nothing in it was of GuardDuty, one note says so and it is
+    /// skipped, or, if its bytes are not text, one error says how to convert it. Neither
+    /// prints or stores anything of its content.
     mutating func finish() throws {
-        guard undecided, heldCount > 0, case .rejected(let line, _, _, _, let excerpt?, _, _, _)? = held.first else { return }
-        let start = String(decoding: excerpt.prefix(40), as: UTF8.self)
-        diagnostics(Diagnostic(severity: .note, path: displayPath, line: line,
-                               message: "not JSON (it starts \"\(VisibleText.escaped(start))…\"); skipped, nothing in it was imported"))
+        guard undecided, heldCount > 0 else { return }
+        let items = held
         held = []
+        var foreign = 0
+        var firstLine = 0
+        var notText: (line: Int, excerpt: [UInt8])?
+        for item in items {
+            guard case .rejected(let line, _, let kind, _, let excerpt, _, _, _) = item else { continue }
+            if firstLine == 0 { firstLine = line }
+            if kind == ParsedItem.foreignJSON { foreign += 1; continue }
+            if notText == nil, let excerpt, !Self.isText(excerpt) { notText = (line, excerpt) }
+        }
+        if let notText {
+            // One error for the file (it is one problem, however many lines it seemed to have).
+            counts.records += 1
+            try reject(line: notText.line, recordIndex: 0, kind: "not-text",
+                       message: Self.notTextMessage(notText.excerpt, path: displayPath), excerpt: nil)
+            return
+        }
+        let what = foreign == 0 ? "not JSON" : foreign == heldCount ? "JSON with nothing of GuardDuty in it" : "text and JSON with nothing of GuardDuty in it"
+        diagnostics(Diagnostic(severity: .note, path: displayPath, line: firstLine > 0 ? firstLine : nil,
+                               message: "\(what); skipped, nothing in it was imported"))
         counts.skipped += 1
+    }
+
+    /// Whether bytes are text: valid UTF-8 (after the transcoding of UTF-16 and UTF-32) with
+    /// no NUL and no other control character than tab, line breaks, form feed and escape.
+    static func isText(_ bytes: [UInt8]) -> Bool {
+        // An excerpt may end inside a character: up to 3 bytes at its end may be cut off.
+        let valid = (0...min(3, bytes.count)).contains { cut in String(validating: bytes[..<(bytes.count - cut)], as: UTF8.self) != nil }
+        return valid && !bytes.contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0x0C && $0 != 0x1B }
+    }
+
+    /// What a file that is not text is, when its first bytes say, and how to read it.
+    static func notTextMessage(_ start: [UInt8], path: String) -> String {
+        let compressed: [(magic: [UInt8], name: String, command: String)] = [
+            ([0x28, 0xB5, 0x2F, 0xFD], "zstd", "zstd -d"), ([0x42, 0x5A, 0x68], "bzip2", "bunzip2 -k"),
+            ([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], "xz", "unxz -k"), ([0x50, 0x4B, 0x03, 0x04], "zip", "unzip"),
+        ]
+        if let format = compressed.first(where: { start.starts(with: $0.magic) }) {
+            return "not text: it is compressed with \(format.name), and gdarchive reads gzip and plain text; decompress it first (\(format.command) \(path)); nothing in it was imported"
+        }
+        return "not text: it is not UTF-8, UTF-16 or UTF-32 (it has bytes that are no character, or NUL); if it is text in another encoding, convert it first (iconv -f ENCODING -t UTF-8 \(path) > converted.json); nothing in it was imported"
     }
 
     /// Records, in one row, how many errors of the file were counted but not stored.

@@ -10,7 +10,11 @@ import GDArchiveBasics
 /// ```
 ///
 /// Hidden entries (names starting with `.`) inside walked directories are skipped with a
-/// note; a directory reached twice through symbolic links is walked once. With `since`, the
+/// note; a directory reached twice through symbolic links is walked once. A symbolic link
+/// inside a walked directory is followed only if it stays inside the tree named on the command
+/// line (the real path of the named folder): one that leads elsewhere (a file a user linked
+/// into a shared drop folder, `/etc/shadow`) is skipped with a note, and is read only when
+/// named on the command line itself. With `since`, the
 /// `YYYY/MM/DD` folders of the AWSLogs layout (`…/GuardDuty/<region>/YYYY/MM/DD/`) that end
 /// before it are not entered at all.
 struct InputWalker {
@@ -30,6 +34,8 @@ struct InputWalker {
     private var roots: [String]
     private var rootIndex = 0
     private var stack: [(path: String, names: [String], index: Int)] = []
+    /// The real path of the folder named on the command line that is being walked.
+    private var treeRoot: String?
     private var visited = Set<[UInt64]>()
     private let since: Int64?
 
@@ -56,11 +62,20 @@ struct InputWalker {
             let root = roots[rootIndex]
             rootIndex += 1
             if root == "-" { return .stdin }
+            treeRoot = Self.realPath(root)
             if let entry = visit(root, named: true) { return entry }
         }
     }
 
     private mutating func visit(_ path: String, named: Bool) -> Entry? {
+        if !named, let treeRoot {
+            var link = stat()
+            // (A dangling link is left to the error below.)
+            if lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK, let target = Self.realPath(path),
+               target != treeRoot, !target.hasPrefix(treeRoot.hasSuffix("/") ? treeRoot : treeRoot + "/") {
+                return .problem(path: path, message: "skipped: a symbolic link that leads out of the folder being imported (to \(target)); name it on the command line to import it", isError: false)
+            }
+        }
         var info = stat()
         guard stat(path, &info) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -97,6 +112,14 @@ struct InputWalker {
             if named { return .file(path, fileInfo) }  // a FIFO or device named explicitly is read
             return .problem(path: path, message: "not a regular file; skipped", isError: false)
         }
+    }
+
+    /// The absolute path with every symbolic link resolved, or nil if it cannot be resolved
+    /// (a dangling link).
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// For a folder `…/GuardDuty/<region>/YYYY[/MM[/DD]]` of the AWSLogs layout: the instant

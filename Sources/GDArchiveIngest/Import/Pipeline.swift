@@ -271,9 +271,17 @@ enum Producer {
                 return [.rejected(line: line, index: 0, kind: "bad-json", message: "invalid JSON: \(error.message)", excerpt: Array(bytes.prefix(200)),
                                   reportLine: l, reportColumn: c, isRecord: true)]
             }
+            let excerpt = Array(bytes.prefix(200))
+            if RecordClassifier.isForeign(value) {
+                // Kept apart until the file shows findings: a file of nothing but such JSON is
+                // not findings input, and gets one note (see the importer's FileSession).
+                return [.rejected(line: line, index: 0, kind: ParsedItem.foreignJSON,
+                                  message: { if case .object = value { return true } else { return false } }() ? "this object is not a GuardDuty finding (it has none of id, accountId, region, type, resource, service); expected a finding, {\"findings\":[…]}, {\"Findings\":[…]} or an EventBridge event"
+                                                          : "a JSON \(RecordClassifier.kindName(value)) is not a GuardDuty finding; expected an object",
+                                  excerpt: excerpt, reportLine: nil, reportColumn: nil, isRecord: true)]
+            }
             let classified = RecordClassifier.classify(value)
             let several = classified.count > 1
-            let excerpt = Array(bytes.prefix(200))
             return classified.map { item -> ParsedItem in
                 switch item {
                 case .finding(let wire, let index):
@@ -310,4 +318,10 @@ enum Producer {
         }
         return (line, offset - lineStart + 1)
     }
+}
+
+extension ParsedItem {
+    /// The kind of a rejection of JSON with nothing of GuardDuty in it (stored as
+    /// `not-a-finding` once the file shows findings).
+    static let foreignJSON = "foreign-json"
 }

@@ -107,8 +107,29 @@ public final class ChunkReader {
         }
     }
 
-    /// The next chunk of (decompressed) bytes, or nil at the end.
+    /// The input's text encoding, once its first bytes are read (see ``TextTranscoder``).
+    public var encoding: TextEncoding? { transcoder.encoding }
+    private var transcoder = TextTranscoder()
+    private var transcoderFinished = false
+
+    /// The next chunk of (decompressed) text in UTF-8, or nil at the end: UTF-16 and UTF-32
+    /// input is transcoded, and the markers that only frame the text (byte order marks, the
+    /// record separators of a JSON text sequence) are dropped (see ``TextTranscoder``).
     public func next() throws -> ArraySlice<UInt8>? {
+        while true {
+            guard let chunk = try nextBytes() else {
+                if transcoderFinished { return nil }
+                transcoderFinished = true
+                let rest = transcoder.finish()
+                return rest.isEmpty ? nil : rest
+            }
+            let text = transcoder.feed(chunk)
+            if !text.isEmpty { return text }
+        }
+    }
+
+    /// The next chunk of (decompressed) bytes, or nil at the end.
+    private func nextBytes() throws -> ArraySlice<UInt8>? {
         if let plain = pendingPlain {
             pendingPlain = nil
             if !plain.isEmpty { return plain[...] }
