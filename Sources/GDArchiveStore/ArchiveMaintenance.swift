@@ -276,6 +276,9 @@ extension Archive {
                 SELECT s.version_id, s.form_id FROM sightings s LEFT JOIN version_forms o ON o.form_id = s.form_id
                 WHERE s.form_id IS NOT NULL AND o.version_id IS NOT s.version_id
                 """) { "a sighting of version \($0["version_id"] as Int64) points at form \($0["form_id"] as Int64), which is not one of its forms" }
+            try report("SELECT version_id, id, count FROM versions WHERE count NOT BETWEEN \(VersionRecord.plausibleCounts.lowerBound) AND \(VersionRecord.plausibleCounts.upperBound)") {
+                "version \($0["version_id"] as Int64) of finding \($0["id"] as String) has count \($0["count"] as Int64), outside 0…10^12 (a forged or broken record; imports store such a count as unknown): gdarchive check --repair does too"
+            }
             try report("SELECT version_id FROM version_forms GROUP BY version_id HAVING sum(shown) > 1") {
                 "version \($0["version_id"] as Int64) has more than one form marked as shown"
             }
@@ -512,8 +515,33 @@ extension Archive {
             }
         }
         guard folded > 0 else { return 0 }
-        // The finding follows: its latest version (the latest-version order), its copy of that
-        // version's columns, its version count, and each version's occurrences.
+        try refresh(finding: finding, in: db)
+        return folded
+    }
+
+    /// Counts outside ``VersionRecord/plausibleCounts`` that an older gdarchive stored (a sum
+    /// of them could overflow, a negative one made negative occurrences) become unknown, as an
+    /// import stores them now; each finding's latest version and occurrences follow. Returns
+    /// how many versions changed.
+    public func forgetImplausibleCounts() throws -> Int {
+        try database.writeWithoutTransaction { db -> Int in
+            var changed = 0
+            try db.inTransaction(.immediate) {
+                let range = VersionRecord.plausibleCounts
+                let findings = try Int64.fetchAll(db, sql: "SELECT DISTINCT finding_key FROM versions WHERE count NOT BETWEEN ? AND ?",
+                                                  arguments: [range.lowerBound, range.upperBound])
+                try db.execute(sql: "UPDATE versions SET count = NULL WHERE count NOT BETWEEN ? AND ?", arguments: [range.lowerBound, range.upperBound])
+                changed = db.changesCount
+                for finding in findings { try Self.refresh(finding: finding, in: db) }
+                return .commit
+            }
+            return changed
+        }
+    }
+
+    /// After a finding's versions changed: its latest version (the latest-version order), its
+    /// copy of that version's columns, its version count, and each version's occurrences.
+    static func refresh(finding: Int64, in db: Database) throws {
         try db.execute(sql: """
             UPDATE findings SET latest_version_id = (
                 SELECT v.version_id FROM versions v WHERE v.finding_key = findings.finding_key
@@ -538,6 +566,5 @@ extension Archive {
                 WINDOW w AS (ORDER BY updated_at, count, coalesce(archived, 0), version_id)
             ) x WHERE versions.version_id = x.version_id
             """, arguments: [finding])
-        return folded
     }
 }

@@ -40,6 +40,11 @@ public struct VersionRecord: Sendable, Equatable {
     /// The indicators found in the finding (distinct).
     public var indicators: [Indicator] = []
 
+    /// The `service.count` values taken as a count: GuardDuty's counts are far below 10^12. One
+    /// outside (negative, or 2^63 - 1 from a forged or broken record) is stored as unknown (the
+    /// body keeps it), so that no sum of counts can overflow and no occurrence is negative.
+    public static let plausibleCounts: ClosedRange<Int64> = 0...1_000_000_000_000
+
     public init(id: String, accountId: String, region: String, body: String) {
         self.id = id
         self.accountId = accountId

@@ -122,6 +122,13 @@ enum Terminal {
             if stat(archive.path, &info) == 0, case let permissions = Int(info.st_mode & 0o777), permissions & 0o077 != 0 {
                 err("gdarchive: warning: \(archive.path) is readable by other users (mode \(String(permissions, radix: 8))); findings describe your weak spots: chmod 600 \(archive.path)")
             }
+            // Its folder: whoever may write there may replace or remove the archive.
+            let folder = (archive.path as NSString).deletingLastPathComponent
+            var folderInfo = stat()
+            if stat(folder.isEmpty ? "." : folder, &folderInfo) == 0, folderInfo.st_mode & S_ISVTX == 0,
+               case let permissions = Int(folderInfo.st_mode & 0o777), permissions & 0o022 != 0 {
+                err("gdarchive: warning: the archive's folder \(folder.isEmpty ? "." : folder) can be written by other users (mode \(String(permissions, radix: 8))), who could replace or remove the archive: chmod go-w \(folder.isEmpty ? "." : folder)")
+            }
             return archive
         } catch {
             throw fail(error)

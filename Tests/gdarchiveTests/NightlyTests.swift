@@ -318,6 +318,42 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         #expect(second.stderr.contains("(nothing new)"))
     }
 
+    @Test func whatTheScriptCreatesIsPrivateWhateverTheCallersUmask() throws {
+        let tmp = try TemporaryDirectory()
+        let bin = try fakeAWS(tmp)
+        let script = Paths.packageRoot.appendingPathComponent("contrib/gdarchive-nightly").path
+        let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? ""), "GDARCHIVE_BIN": Paths.binary.path, "HOME": tmp.path("home")]
+        let result = try runProgram("/bin/bash", ["-c", "umask 022; exec \"$0\" \"$@\"", script, "--bucket", "my-findings",
+                                                  "--exports", tmp.path("exports"), "--db", tmp.path("archive/a.sqlite")], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        func mode(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int) ?? -1 }
+        #expect(mode(tmp.path("exports")) == 0o700)
+        let files = try #require(FileManager.default.enumerator(atPath: tmp.path("exports"))).compactMap { $0 as? String }
+        #expect(files.count > 5)
+        for file in files {
+            let path = tmp.path("exports/" + file)
+            var isFolder: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            #expect(mode(path) == (isFolder.boolValue ? 0o700 : 0o600), "\(file)")
+        }
+        #expect(mode(tmp.path("archive")) == 0o700 && mode(tmp.path("archive/a.sqlite")) == 0o600)
+    }
+
+    @Test func anArchiveInAFolderOthersMayWriteGetsAWarning() throws {
+        let tmp = try TemporaryDirectory()
+        let input = try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")
+        try FileManager.default.createDirectory(atPath: tmp.path("open"), withIntermediateDirectories: true)
+        chmod(tmp.path("open"), 0o777)
+        let open = try runGDArchive(["--db", tmp.path("open/a.sqlite"), "import", input])
+        #expect(open.status == 0)
+        #expect(open.stderr.contains("the archive's folder \(tmp.path("open")) can be written by other users (mode 777)"), "\(open.stderr)")
+        // A folder with the sticky bit (as /tmp) lets no one else remove or replace the file.
+        try FileManager.default.createDirectory(atPath: tmp.path("sticky"), withIntermediateDirectories: true)
+        chmod(tmp.path("sticky"), 0o1777)
+        let sticky = try runGDArchive(["--db", tmp.path("sticky/a.sqlite"), "import", input])
+        #expect(!sticky.stderr.contains("can be written by other users"), "\(sticky.stderr)")
+    }
+
     @Test func anOptionalPullStepFetchesArchivedFindings() throws {
         let tmp = try TemporaryDirectory()
         let bin = try fakeAWS(tmp)

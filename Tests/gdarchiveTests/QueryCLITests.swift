@@ -136,10 +136,10 @@ import Testing
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")
         let titles = [#"=HYPERLINK(\"http://evil\",\"x\")"#, "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", #"\tlead"#, #"bell\u0007 esc\u001b[2J rtl\u202egnp.exe zw\u200bsp"#, "plain"]
-        let lines = titles.enumerated().map { #"{"id":"f\#($0.offset)","accountId":"1","region":"r","title":"\#($0.element)","service":{"count":-5}}"# }
+        let lines = titles.enumerated().map { #"{"id":"f\#($0.offset)","accountId":"1","region":"r","title":"\#($0.element)","severity":-5,"service":{"count":3}}"# }
         _ = try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", lines.joined(separator: "\n") + "\n")])
         for format in ["csv", "tsv"] {
-            let safe = try runGDArchive(["--db", db, "query", "--fields", "id,title,count", "--sort", "id", "--format", format]).stdout
+            let safe = try runGDArchive(["--db", db, "query", "--fields", "id,title,severity", "--sort", "id", "--format", format]).stdout
             let rows = safe.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).dropFirst().map(String.init)
             #expect(rows.count == titles.count, "\(format): \(safe)")
             for row in rows {
@@ -149,7 +149,7 @@ import Testing
             #expect(safe.contains("'=HYPERLINK") && safe.contains("'+cmd") && safe.contains("'@SUM") && safe.contains("'-2+3"))
             #expect(!safe.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E || $0.value == 0x200B }, "\(format)")
             #expect(safe.contains(#"\u{202e}"#))
-            // Numbers are numbers: a negative count keeps its sign.
+            // Numbers are numbers: a negative one keeps its sign.
             #expect(safe.contains(format == "csv" ? ",-5\r\n" : "\t-5\n"))
             let raw = try runGDArchive(["--db", db, "query", "--fields", "id,title", "--sort", "id", "--format", format, "--raw-cells"]).stdout
             #expect(raw.contains("=HYPERLINK") && !raw.contains("'=HYPERLINK"))

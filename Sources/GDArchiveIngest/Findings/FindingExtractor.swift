@@ -62,7 +62,7 @@ public enum FindingExtractor {
         let service = wire["service"]
         record.firstSeen = timestamp(service?["eventFirstSeen"])
         record.lastSeen = timestamp(service?["eventLastSeen"])
-        record.count = service?["count"]?.int64Value
+        record.count = service?["count"]?.int64Value.flatMap { VersionRecord.plausibleCounts.contains($0) ? $0 : nil }
         record.archived = service?["archived"]?.boolValue
         record.sample = isSample(service?["additionalInfo"])
         record.resourceType = wire["resource"]?["resourceType"]?.stringValue

@@ -13,7 +13,7 @@ extension GDArchiveCommand {
 
         @OptionGroup var globals: GlobalOptions
 
-        @Flag(help: ArgumentHelp("First fold the versions an older gdarchive stored twice for one change seen through two channels (the S3 export's body and the CLI's) into one version with both bodies as its forms, and say how many."))
+        @Flag(help: ArgumentHelp("First fold the versions an older gdarchive stored twice for one change seen through two channels (the S3 export's body and the CLI's) into one version with both bodies as its forms, and mark counts outside 0…10^12 unknown, saying how many."))
         var repair = false
 
         @Option(help: ArgumentHelp("With --repair: if an import holds the archive, wait up to this many seconds, then exit 75.", valueName: "seconds"))
@@ -27,6 +27,10 @@ extension GDArchiveCommand {
                 do {
                     let folded = try GuardDutyModel.foldForms(in: archive)
                     Terminal.out("repair: folded \(folded.folded) version\(folded.folded == 1 ? "" : "s") of \(folded.findings) finding\(folded.findings == 1 ? "" : "s") into forms of the versions they repeat\n")
+                    let counts = try archive.forgetImplausibleCounts()
+                    if counts > 0 {
+                        Terminal.out("repair: \(counts) version\(counts == 1 ? "" : "s") had a count outside 0…10^12, now unknown (the bodies keep it)\n")
+                    }
                 } catch {
                     throw Terminal.fail(error)
                 }
