@@ -50,11 +50,14 @@ public enum ChildProcess {
     ///   - executable: a path, or a name looked up in `PATH`.
     ///   - environment: the whole environment of the child (nil: this process's).
     ///   - stdin: bytes to write to its standard input (nil: /dev/null).
+    ///   - shouldStop: polled while the program runs (every 50 ms); once it says true, the
+    ///     program is killed (SIGKILL, by swift-subprocess's teardown) and ``Stopped`` thrown.
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           stdin: [UInt8]? = nil, currentDirectory: String? = nil) throws -> Result {
+                           stdin: [UInt8]? = nil, currentDirectory: String? = nil,
+                           shouldStop: () -> Bool = { false }) throws -> Result {
         let box = Box()
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        let task = Task.detached {
             do {
                 box.result = .success(try await runAsync(executable, arguments, environment: environment, stdin: stdin,
                                                          currentDirectory: currentDirectory))
@@ -63,8 +66,20 @@ public enum ChildProcess {
             }
             done.signal()
         }
-        done.wait()
+        var stopped = false
+        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if !stopped && shouldStop() {
+                stopped = true
+                task.cancel()
+            }
+        }
+        if stopped { throw Stopped() }
         return try box.result!.get()
+    }
+
+    /// The program was killed because the caller asked to stop.
+    public struct Stopped: Error, CustomStringConvertible {
+        public var description: String { "stopped" }
     }
 
     public static func runAsync(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,

@@ -127,6 +127,64 @@ final class FakeAWS {
         #expect(cursors == "detector_id\nd2\nd3\n")  // d1's cursor did not move
     }
 
+    @Test func aPageWithFindingsThatCouldNotBeStoredLeavesTheCursorWhereItWas() throws {
+        var broken = FakeAWS.finding("f2", updated: "2025-01-02T00:00:00.000Z", archived: true)
+        broken["AccountId"] = nil  // cannot be stored: a finding is identified by account, Region and id
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z"), broken]]])
+        let result = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("this detector's cursor did not move, so the next pull asks for them again"), "\(result.stderr)")
+        #expect(committedCount(fake.db, "SELECT count(*) FROM pull_cursors") == 0)
+        #expect(committedCount(fake.db, "SELECT count(*) FROM findings") == 1)
+        // Once the finding can be stored, the next pull (no --since) gets it.
+        fake.state["regions"] = ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z"),
+                                                     FakeAWS.finding("f2", updated: "2025-01-02T00:00:00.000Z", archived: true)]]]
+        try fake.save()
+        let again = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(committedCount(fake.db, "SELECT count(*) FROM findings WHERE archived = 1") == 1)
+        #expect(committedCount(fake.db, "SELECT count(*) FROM pull_cursors") == 1)
+    }
+
+    @Test func aPageTokenThatComesBackIsALoopNotAnotherPage() throws {
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": (0..<3).map { FakeAWS.finding("f\($0)", updated: "2025-01-02T00:00:00.000Z") }]])
+        fake.state["repeat_token"] = true
+        try fake.save()
+        let result = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"])
+        #expect(result.status == 69, "\(result.stderr)")
+        #expect(result.stderr.contains("it returned a page token it had returned before"), "\(result.stderr)")
+        #expect(fake.calls.filter { $0.contains("list-findings") }.count == 2)
+        #expect(committedCount(fake.db, "SELECT count(*) FROM pull_cursors") == 0)
+    }
+
+    @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
+    func aSignalStopsThePullAndTheCLIItIsWaitingFor(signal: Int32, status: Int32) throws {
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z")]]])
+        fake.state["hang"] = true
+        try fake.save()
+        let aws = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("FakeAWS/fake-aws").path
+        let pidFile = fake.tmp.path("aws.pid")
+        let process = makeProcess(["--db", fake.db, "pull", "--aws", aws, "--detector-id", "d1", "--region", "eu-west-1"],
+                                  environment: ["FAKE_AWS_STATE": fake.tmp.path("state.json"), "FAKE_AWS_LOG": fake.tmp.path("calls.log"),
+                                                "FAKE_AWS_PIDFILE": pidFile])
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The fake get-findings writes its pid once it is waiting.
+        var child: pid_t?
+        for _ in 0..<600 where child == nil && process.isRunning {
+            child = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { pid_t($0) }
+            if child == nil { usleep(50_000) }
+        }
+        let aws_ = try #require(child, "the fake aws never started get-findings")
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == status)
+        // The CLI it was waiting for is gone too (killed, then reaped by gdarchive).
+        #expect(kill(aws_, 0) != 0 && errno == ESRCH)
+        #expect(committedCount(fake.db, "SELECT count(*) FROM pull_cursors") == 0)
+        #expect(try runGDArchive(["--db", fake.db, "sql", "SELECT status FROM import_runs", "--format", "tsv"]).stdout == "status\ninterrupted\n")
+    }
+
     @Test func throttlingIsRetriedWithBackoff() throws {
         let fake = try FakeAWS(regions: ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z")]]], throttle: 2)
         let result = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"])

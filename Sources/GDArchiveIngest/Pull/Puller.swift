@@ -22,9 +22,16 @@ public struct PullOptions: Sendable {
     /// Retries of a throttled call, with exponential backoff from `backoffMilliseconds`.
     public var maxRetries = 5
     public var backoffMilliseconds: Int64 = 1000
+    /// Polled between calls and while the CLI runs: true stops the pull (the running CLI is
+    /// killed; what was imported stays; no cursor moves). The command line wires SIGINT and
+    /// SIGTERM to it.
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init() {}
 }
+
+/// The pull was asked to stop (SIGINT, SIGTERM).
+struct PullStopped: Error {}
 
 /// A CLI call that failed: the command and what the CLI said.
 public struct PullFailure: Error, CustomStringConvertible, Equatable {
@@ -59,6 +66,8 @@ public struct PullReport: Sendable {
     public var detectors: [Detector]
     /// One message per detector or Region that could not be pulled.
     public var failures: [String]
+    /// Whether it was asked to stop before the end (see ``PullOptions/shouldStop``).
+    public var interrupted = false
 }
 
 /// Pulls findings (archived and suppressed ones included) through the user's own `aws` CLI:
@@ -92,34 +101,39 @@ public final class Puller {
         let session = try importer.beginSession()
         var detectors: [PullReport.Detector] = []
         var failures: [String] = []
-        for region in options.regions.isEmpty ? [""] : options.regions {
-            var ids = options.detectorIDs
-            if ids.isEmpty {
-                do {
-                    let output = try call(region: region, ["guardduty", "list-detectors", "--output", "json"])
-                    ids = (output["DetectorIds"] as? [String]) ?? []
-                    if let bad = ids.first(where: { !PullArgument.isIdentifier($0) }) {
-                        throw PullFailure(command: "aws guardduty list-detectors", message: "it returned \(Self.quoted(bad)), which is not a detector id (letters and digits); nothing was passed on to the CLI")
+        do {
+            for region in options.regions.isEmpty ? [""] : options.regions where !options.shouldStop() {
+                var ids = options.detectorIDs
+                if ids.isEmpty {
+                    do {
+                        let output = try call(region: region, ["guardduty", "list-detectors", "--output", "json"])
+                        ids = (output["DetectorIds"] as? [String]) ?? []
+                        if let bad = ids.first(where: { !PullArgument.isIdentifier($0) }) {
+                            throw PullFailure(command: "aws guardduty list-detectors", message: "it returned \(Self.quoted(bad)), which is not a detector id (letters and digits); nothing was passed on to the CLI")
+                        }
+                        if ids.isEmpty { log("note: no GuardDuty detector in \(region.isEmpty ? "the default Region" : region)") }
+                    } catch let failure as PullFailure {
+                        failures.append(failure.description)
+                        log("error: \(failure.description)")
+                        continue
                     }
-                    if ids.isEmpty { log("note: no GuardDuty detector in \(region.isEmpty ? "the default Region" : region)") }
-                } catch let failure as PullFailure {
-                    failures.append(failure.description)
-                    log("error: \(failure.description)")
-                    continue
+                }
+                for detector in ids where !options.shouldStop() {
+                    do {
+                        detectors.append(try pull(region: region, detector: detector, session: session, now: now))
+                    } catch let failure as PullFailure {
+                        failures.append(failure.description)
+                        log("error: \(failure.description); the findings pulled before it were kept, and this detector's cursor did not move")
+                        detectors.append(PullReport.Detector(region: region, detectorID: detector, findingIDs: 0, pulledTo: nil))
+                    }
                 }
             }
-            for detector in ids {
-                do {
-                    detectors.append(try pull(region: region, detector: detector, session: session, now: now))
-                } catch let failure as PullFailure {
-                    failures.append(failure.description)
-                    log("error: \(failure.description); the findings pulled before it were kept, and this detector's cursor did not move")
-                    detectors.append(PullReport.Detector(region: region, detectorID: detector, findingIDs: 0, pulledTo: nil))
-                }
-            }
+        } catch is PullStopped {
+            log("stopped; the pages imported so far were kept, and the cursor of the detector being pulled did not move")
         }
-        let summary = try session.finish()
-        return PullReport(summary: summary, detectors: detectors, failures: failures)
+        let stopped = options.shouldStop()
+        let summary = try session.finish(interrupted: stopped)
+        return PullReport(summary: summary, detectors: detectors, failures: failures, interrupted: stopped)
     }
 
     /// A value from the CLI's output, quoted and cut short for a message.
@@ -144,16 +158,22 @@ public final class Puller {
             listing += ["--finding-criteria", #"{"Criterion":{"updatedAt":{"GreaterThanOrEqual":\#(start)}}}"#]
         }
         var token: String? = nil
+        var tokens = Set<String>()
         var page = 0
         var total = 0
+        var pagesWithErrors: [Int] = []
         let pulledAt = Timestamp.format(epochMilliseconds: now)
         repeat {
+            if options.shouldStop() { throw PullStopped() }
             let output = try call(region: region, listing + (token.map { ["--starting-token", $0] } ?? []))
             let ids = (output["FindingIds"] as? [String]) ?? []
             if let bad = ids.first(where: { !PullArgument.isIdentifier($0) }) {
                 throw PullFailure(command: "aws guardduty list-findings", message: "it returned \(Self.quoted(bad)), which is not a finding id (letters and digits); nothing of this page was passed on to get-findings")
             }
             token = output["NextToken"] as? String
+            if let token, !token.isEmpty, !tokens.insert(token).inserted {
+                throw PullFailure(command: "aws guardduty list-findings", message: "it returned a page token it had returned before, so its pages would never end; stopped after \(page) page\(page == 1 ? "" : "s")")
+            }
             if !ids.isEmpty {
                 page += 1
                 total += ids.count
@@ -161,10 +181,17 @@ public final class Puller {
                 let file = scratch.appendingPathComponent("page-\(page).json")
                 try data.write(to: file)
                 let name = "aws guardduty get-findings: region \(region.isEmpty ? "(default)" : region), detector \(detector), pulled \(pulledAt), page \(page)"
-                try session.importFile(at: file.path, recordedAs: name)
+                let counts = try session.importFile(at: file.path, recordedAs: name)
+                if counts.errors > 0 { pagesWithErrors.append(page) }
                 try? FileManager.default.removeItem(at: file)
             }
         } while token != nil && !(token!.isEmpty)
+        // A page some of whose findings could not be stored: the cursor stays, so that the
+        // next pull asks for them again (archived findings are in no export).
+        guard pagesWithErrors.isEmpty else {
+            log("error: some findings of page\(pagesWithErrors.count == 1 ? "" : "s") \(pagesWithErrors.map(String.init).joined(separator: ", ")) from detector \(detector)\(region.isEmpty ? "" : " in \(region)") could not be stored (see above); this detector's cursor did not move, so the next pull asks for them again")
+            return PullReport.Detector(region: region, detectorID: detector, findingIDs: total, pulledTo: nil)
+        }
         // Everything up to the start of this pull is stored: move the cursor (forward only).
         try archive.database.write { db in
             try db.execute(sql: """
@@ -206,7 +233,12 @@ public final class Puller {
             if attempt < options.maxRetries && Self.throttlingMarkers.contains(where: message.contains) {
                 let delay = options.backoffMilliseconds << attempt
                 log("note: throttled (\(message.split(separator: "\n").last ?? "")); retrying in \(delay) ms")
-                usleep(UInt32(min(delay, 60_000) * 1000))
+                var waited: Int64 = 0
+                while waited < min(delay, 60_000) && !options.shouldStop() {
+                    usleep(50_000)
+                    waited += 50
+                }
+                if options.shouldStop() { throw PullStopped() }
                 attempt += 1
                 continue
             }
@@ -216,8 +248,10 @@ public final class Puller {
 
     private func runCLI(_ arguments: [String]) throws -> (ChildProcess.Termination, Data, Data) {
         do {
-            let result = try ChildProcess.run(options.aws, arguments)
+            let result = try ChildProcess.run(options.aws, arguments, shouldStop: options.shouldStop)
             return (result.termination, Data(result.stdout), Data(result.stderr))
+        } catch is ChildProcess.Stopped {
+            throw PullStopped()
         } catch {
             throw PullFailure(command: options.aws, message: "cannot run it (\(error.localizedDescription)); install the AWS CLI or name it with --aws PATH")
         }

@@ -19,7 +19,9 @@ extension GDArchiveCommand {
 
                 Exit status: 0 pulled; 65 some pulled input was rejected; 69 a Region or detector \
                 could not be pulled (the others were; see the error lines); 75 another import \
-                holds the archive; 64 usage error; 1 any other failure.
+                holds the archive; 130/143 stopped by SIGINT/SIGTERM (the running aws call is \
+                killed, what was imported is kept, no cursor moves); 64 usage error; 1 any other \
+                failure.
                 """)
 
         @OptionGroup var globals: GlobalOptions
@@ -78,6 +80,10 @@ extension GDArchiveCommand {
                 ?? region.map { [$0] } ?? []
             options.detectorIDs = detectorIDs
             options.since = since.flatMap(GDArchiveCommand.Import.parseTime)
+            // SIGINT/SIGTERM: the running aws call is killed, what was imported is kept, no
+            // cursor moves, exit 130/143 (a second signal ends the process at once).
+            StopSignal.install()
+            options.shouldStop = { StopSignal.received != 0 }
             if let backoff = ProcessInfo.processInfo.environment["GDARCHIVE_PULL_BACKOFF_MS"].flatMap(Int64.init) {
                 options.backoffMilliseconds = backoff  // for tests: no need to wait seconds
             }
@@ -99,6 +105,7 @@ extension GDArchiveCommand {
                 for (key, value) in report.summary.fields { fields[key] = value }
                 log.emit(report.summary.line.replacingOccurrences(of: "import:", with: "pull:", options: .anchored), json: fields)
             }
+            if report.interrupted { throw ExitCode(StopSignal.exitCode) }
             if !report.failures.isEmpty { throw ExitCode(69) }
             if report.summary.hasErrors { throw ExitStatus.inputRejected }
         }
