@@ -182,8 +182,24 @@ public enum RowRenderer {
         return out
     }
 
+    /// The longest text a table cell shows: a table is for reading at a terminal; a longer
+    /// value (a body, a 64,000-character forged type) is cut, with how much is left out, and
+    /// the machine formats print it whole. So a table's width and memory are bounded by its
+    /// rows, and rendering it is linear.
+    public static let tableCellLimit = 200
+
+    /// A cell as a table shows it: text longer than ``tableCellLimit`` characters is cut.
+    public static func forTable(_ cell: Cell) -> Cell {
+        guard case .text(let text) = cell, text.utf8.count > tableCellLimit else { return cell }
+        var kept = Substring(text).prefix(tableCellLimit)
+        guard kept.endIndex < text.endIndex else { return cell }
+        let left = text[kept.endIndex...].count
+        kept = kept.prefix(tableCellLimit - 1)
+        return .text(kept + "…(+\(groupThousands(Int64(left + 1))) characters)")
+    }
+
     static func table(_ set: RowSet, headers: Bool, groupThousands: Bool = true) -> String {
-        let cells = set.rows.map { $0.map { visible(groupThousands ? display($0) : plain($0)) } }
+        let cells = set.rows.map { $0.map { visible(groupThousands ? display(forTable($0)) : plain(forTable($0))) } }
         // Column names can be values too (`report timeline --by`): the same rule.
         let names = set.columns.map(visible)
         var widths = names.map { headers ? $0.count : 0 }
@@ -194,7 +210,7 @@ public enum RowRenderer {
             values.enumerated().map { i, v in
                 let pad = String(repeating: " ", count: widths[i] - v.count)
                 return numeric[i] ? pad + v : v + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ").trimmingTrailingSpaces
         }
         var out: [String] = []
         let numericColumns = set.columns.indices.map { i in
@@ -206,5 +222,15 @@ public enum RowRenderer {
         }
         for row in cells { out.append(line(row, numeric: numericColumns)) }
         return out.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    /// Without the spaces at its end (in linear time: a regular expression such as `\\s+$`
+    /// retries from every space of a long run, which made a padded table quadratic).
+    var trimmingTrailingSpaces: String {
+        var end = utf8.endIndex
+        while end > utf8.startIndex, utf8[utf8.index(before: end)] == UInt8(ascii: " ") { end = utf8.index(before: end) }
+        return String(self[..<end])
     }
 }

@@ -1,7 +1,19 @@
-import GDArchiveReport
+@testable import GDArchiveReport
 import Testing
 
 @Suite struct RowRendererTests {
+    @Test func trailingPaddingIsTrimmedInLinearTime() {
+        #expect(("a b" + String(repeating: " ", count: 100_000)).trimmingTrailingSpaces == "a b")
+        #expect("   ".trimmingTrailingSpaces == "")
+        #expect(" x ".trimmingTrailingSpaces == " x")
+    }
+
+    @Test func aTableCellIsCutAt200Characters() {
+        #expect(RowRenderer.forTable(.text(String(repeating: "é", count: 200))) == .text(String(repeating: "é", count: 200)))
+        #expect(RowRenderer.forTable(.text(String(repeating: "é", count: 201))) == .text(String(repeating: "é", count: 199) + "…(+2 characters)"))
+        #expect(RowRenderer.forTable(.int(7)) == .int(7))
+    }
+
     let rows = RowSet(columns: ["type", "findings", "note"], rows: [
         [.text("Recon:EC2/Portscan"), .int(1234), .text("a,b \"quoted\"")],
         [.text("evil\u{1b}[31mred\ttab"), .int(7), .null],

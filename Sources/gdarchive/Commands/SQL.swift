@@ -49,7 +49,7 @@ extension GDArchiveCommand {
                         guard rows.count < Self.tableRowLimit else {
                             throw SQLRefusal(description: "more than \(Self.tableRowLimit) rows: a table holds them all to align its columns; use --format csv, tsv or jsonl, which stream, or add a LIMIT")
                         }
-                        rows.append(row)
+                        rows.append(row.map(RowRenderer.forTable))  // held cut: memory bounded by the row count
                     }
                     Terminal.out(RowRenderer.render(RowSet(columns: columns, rows: rows), as: .table, groupThousands: false))
                     return
