@@ -10,6 +10,8 @@ public struct CheckReport: Sendable, Equatable {
     public var findings: Int
     public var versions: Int
     public var isOK: Bool { problems.isEmpty }
+    /// What is sound but worth knowing (versions from the future), one sentence each.
+    public var notices: [String] = []
 }
 
 /// What `gdarchive prune` removed (or would remove, in a dry run).
@@ -136,7 +138,8 @@ extension Archive {
             try report("""
                 SELECT f.id, f.latest_version_id, (
                     SELECT v.version_id FROM versions v WHERE v.finding_key = f.finding_key
-                    ORDER BY coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1
+                    ORDER BY coalesce(v.updated_at, '') > '\(ArchiveWriter.horizon())',
+                             coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1
                 ) AS expected
                 FROM findings f WHERE f.latest_version_id != expected
                 """) { "finding \($0["id"] as String): the latest version should be \($0["expected"] as Int64), not \($0["latest_version_id"] as Int64)" }
@@ -284,7 +287,21 @@ extension Archive {
             }
             let findings = try Int.fetchOne(db, sql: "SELECT count(*) FROM findings") ?? 0
             let versions = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions") ?? 0
-            return CheckReport(problems: problems, findings: findings, versions: versions)
+            var notices: [String] = []
+            let horizon = ArchiveWriter.horizon()
+            let future = try Row.fetchAll(db, sql: """
+                SELECT v.version_id, v.id, v.updated_at, (v.version_id = f.latest_version_id) AS latest
+                FROM versions v JOIN findings f ON f.finding_key = v.finding_key WHERE v.updated_at > ? ORDER BY v.version_id LIMIT 21
+                """, arguments: [horizon])
+            for row in future.prefix(20) {
+                let latest: Bool = row["latest"]
+                notices.append("version \(row["version_id"] as Int64) of finding \(row["id"] as String) is dated \(row["updated_at"] as String), more than a day ahead of this machine's clock (a forged or broken record?): " + (latest ? "the finding has no other version, so it is the latest" : "it is not taken as the finding's latest version"))
+            }
+            if future.count > 20 {
+                let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE updated_at > ?", arguments: [horizon]) ?? 0
+                notices.append("… and \(total - 20) more versions from the future")
+            }
+            return CheckReport(problems: problems, findings: findings, versions: versions, notices: notices)
         }
     }
 
@@ -539,16 +556,38 @@ extension Archive {
         }
     }
 
+    /// Findings whose latest version is not the one the latest-version order picks today (a
+    /// version that was from the future when it was stored and is no longer, say) get it,
+    /// with its columns. Returns how many changed.
+    public func refreshLatestVersions() throws -> Int {
+        try database.writeWithoutTransaction { db -> Int in
+            var changed = 0
+            try db.inTransaction(.immediate) {
+                let stale = try Int64.fetchAll(db, sql: """
+                    SELECT f.finding_key FROM findings f WHERE f.latest_version_id != (
+                        SELECT v.version_id FROM versions v WHERE v.finding_key = f.finding_key
+                        ORDER BY coalesce(v.updated_at, '') > ?,
+                                 coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1)
+                    """, arguments: [ArchiveWriter.horizon()])
+                for finding in stale { try Self.refresh(finding: finding, in: db) }
+                changed = stale.count
+                return .commit
+            }
+            return changed
+        }
+    }
+
     /// After a finding's versions changed: its latest version (the latest-version order), its
     /// copy of that version's columns, its version count, and each version's occurrences.
     static func refresh(finding: Int64, in db: Database) throws {
         try db.execute(sql: """
             UPDATE findings SET latest_version_id = (
                 SELECT v.version_id FROM versions v WHERE v.finding_key = findings.finding_key
-                ORDER BY coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1),
+                ORDER BY coalesce(v.updated_at, '') > ?,
+                         coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1),
                 version_count = (SELECT count(*) FROM versions v WHERE v.finding_key = findings.finding_key)
             WHERE finding_key = ?
-            """, arguments: [finding])
+            """, arguments: [ArchiveWriter.horizon(), finding])
         try db.execute(sql: """
             UPDATE findings SET (type, title, severity, severity_label, confidence, created_at, updated_at, first_seen, last_seen,
                                  count, archived, sample, resource_type, resource_role, action_type, feature_name) =

@@ -32,6 +32,10 @@ public struct ArchiveStatus: Sendable, Equatable, Codable {
     public var lastSuccessfulImportNewVersions: Int?
     /// Imports since then that had errors, failed or were stopped.
     public var troubledImportsSince: Int
+    /// Versions dated more than a day ahead of this machine's clock (see
+    /// ``ArchiveWriter/horizon``): a forged or broken record, never a finding's latest
+    /// version while it has another.
+    public var versionsFromTheFuture: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case path, findings, versions, files, sightings, errors
@@ -43,6 +47,7 @@ public struct ArchiveStatus: Sendable, Equatable, Codable {
         case lastSuccessfulImportFiles = "last_successful_import_files"
         case lastSuccessfulImportNewVersions = "last_successful_import_new_versions"
         case troubledImportsSince = "imports_with_problems_since"
+        case versionsFromTheFuture = "versions_from_the_future"
     }
 }
 
@@ -51,7 +56,7 @@ extension Archive {
     public func status() throws -> ArchiveStatus {
         // One read transaction: the counts, the last success and the troubled runs since it
         // are one snapshot, even while an import commits.
-        let (counts, success, troubled) = try database.read { db -> (Row, Row?, Int) in
+        let (counts, success, troubled, future) = try database.read { db -> (Row, Row?, Int, Int) in
             let counts = try Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM findings) AS findings,
                        (SELECT count(*) FROM versions) AS versions,
@@ -70,7 +75,8 @@ extension Archive {
                 SELECT count(*) FROM import_runs WHERE id > ? AND (errors > 0 OR status IN ('failed', 'interrupted')
                     OR (status = 'running' AND finished_at IS NULL AND id < (SELECT max(id) FROM import_runs)))
                 """, arguments: [success?["id"] as Int64? ?? 0]) ?? 0
-            return (counts, success, troubled)
+            let future = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE updated_at > ?", arguments: [ArchiveWriter.horizon()]) ?? 0
+            return (counts, success, troubled, future)
         }
         let size = fileBytes()
         return ArchiveStatus(
@@ -79,6 +85,6 @@ extension Archive {
             errors: counts["errors"], sizeBytes: size, schemaVersion: counts["schema_version"] ?? 0,
             lastImportStartedAt: counts["last_import"], lastSuccessfulImportAt: success?["finished_at"],
             lastSuccessfulImportFiles: success?["files"], lastSuccessfulImportNewVersions: success?["new_versions"],
-            troubledImportsSince: troubled)
+            troubledImportsSince: troubled, versionsFromTheFuture: future)
     }
 }

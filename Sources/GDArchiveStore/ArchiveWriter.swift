@@ -63,6 +63,19 @@ public struct ArchiveWriter {
     public let statements: WriteStatements
     /// When two bodies are one version (see ``FormRule``); nil: only identical bodies are.
     public let forms: FormRule?
+    /// `updated_at` beyond this (this machine's clock plus ``futureSkewMilliseconds``) is from
+    /// the future: such a version is stored but not taken as its finding's latest while the
+    /// finding has a version that is not (a forged copy dated 2099 must not hide the real one).
+    public let horizon: String
+
+    /// How far ahead of this machine's clock an `updatedAt` may be and still be taken as a
+    /// finding's latest version (clocks differ; GuardDuty's do not run a day ahead).
+    public static let futureSkewMilliseconds: Int64 = 86_400_000
+
+    /// The horizon for a clock reading `now` (see ``horizon``).
+    public static func horizon(now: Int64 = Timestamp.nowMilliseconds()) -> String {
+        Timestamp.format(epochMilliseconds: now + futureSkewMilliseconds)
+    }
 
     public init(db: Database, runID: Int64, bodies: BodyCodec = BodyCodec(), statements: WriteStatements? = nil, forms: FormRule? = nil) throws {
         precondition(statements == nil || statements!.db === db, "statements prepared for another connection")
@@ -70,6 +83,7 @@ public struct ArchiveWriter {
         self.runID = runID
         self.bodies = bodies
         self.forms = forms
+        self.horizon = Self.horizon()
         self.statements = try statements ?? WriteStatements(db)
         try bodies.loadDictionaries(db)
     }
@@ -160,14 +174,34 @@ public struct ArchiveWriter {
             try s.insertFinding.run { $0.bind(1, record.accountId); $0.bind(2, record.region); $0.bind(3, record.id) }
             findingKey = db.lastInsertedRowID
         }
-        let becomesLatest = finding.map {
+        // The latest version: the latest-version order, except that a version from the future
+        // (beyond ``horizon``) never displaces one that is not.
+        // `inOrder`: the new version follows every stored one in the latest-version order (for
+        // occurrences, which follow that order whatever the clock says).
+        let recordIsFuture = (record.updatedAt ?? "") > horizon
+        let inOrder = finding.map {
             Self.isAtLeastAsRecent(updatedAt: record.updatedAt, count: record.count, archived: record.archived,
                                    thanUpdatedAt: $0.updatedAt, count: $0.count, archived: $0.archived)
         } ?? true
+        let becomesLatest = finding.map {
+            let latestIsFuture = ($0.updatedAt ?? "") > horizon
+            return recordIsFuture != latestIsFuture ? latestIsFuture : inOrder
+        } ?? true
+        // A finding that had a version that was not a sample does not become one: GuardDuty's
+        // sample findings are samples from their first version on (a forged copy with
+        // `sample: true` would hide a real finding from every default answer).
+        var record = record
+        if let finding, record.sample, !finding.indexed.sample {
+            record.sample = false
+            statements.notes.append("its sample flag is set, but the finding was not a sample before: it stays a real finding (see gdarchive check)")
+        }
+        if recordIsFuture {
+            statements.notes.append("its updatedAt \(record.updatedAt ?? "") is more than a day ahead of this machine's clock: stored, but \(becomesLatest ? "the finding has no version that is not from the future, so it is the latest until one comes" : "not taken as the finding's latest version") (see gdarchive check)")
+        }
         // In order (the usual case), the predecessor is the current latest version.
         let occurrences: Int64?
         if let finding {
-            let previous = becomesLatest ? finding.count : try s.predecessorCount.query({
+            let previous = inOrder ? finding.count : try s.predecessorCount.query({
                 $0.bind(1, findingKey); $0.bind(2, record.updatedAt ?? ""); $0.bind(3, record.count ?? Int64.min); $0.bind(4, record.archived ?? false)
             }, { $0.int64(0) }) ?? nil
             occurrences = Self.occurrences(count: record.count, previous: previous)
@@ -202,8 +236,10 @@ public struct ArchiveWriter {
                 }
             }
         } else {
-            try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count, archived: record.archived)
             try s.updateCount.run { $0.bind(1, findingKey) }
+        }
+        if !inOrder {
+            try updateSuccessor(finding: findingKey, updatedAt: record.updatedAt, count: record.count, archived: record.archived)
         }
         try addSighting(version: versionID, file: file, line: line, recordIndex: recordIndex)
         return finding == nil ? .newFinding : .newVersion
@@ -431,6 +467,10 @@ public final class WriteStatements {
     /// Whether the archive holds any other form of a version (then a body's hash is looked
     /// up there too); set when this run stores the first.
     var formsExist: Bool
+    /// What the last ``ArchiveWriter/store(_:file:line:recordIndex:)`` has to say about the
+    /// version it stored (a version from the future, a sample flag it did not take), for the
+    /// importer to print as notes; the caller empties it.
+    public var notes: [String] = []
     let sameUpdatedAt: RawStatement
 
     public init(_ db: Database) throws {

@@ -132,7 +132,7 @@ import Testing
         record.firstSeen = "2024-12-1\(n)T00:00:00.000Z"
         record.lastSeen = "2024-12-2\(n)T00:00:00.000Z"
         record.archived = n % 2 == 1
-        record.sample = n == 3
+        record.sample = true  // a sample finding's versions are all samples (a real one never becomes one)
         record.resourceType = "Resource\(n)"
         record.resourceRole = n % 2 == 0 ? "TARGET" : "ACTOR"
         record.actionType = "ACTION_\(n)"
@@ -194,8 +194,8 @@ import Testing
         sample.body = #"{"accountId":"1","id":"a","n":4,"region":"r"}"#
         sample.hash = SHA256.hash(Array(sample.body.utf8))
         sample.updatedAt = "2025-01-04T00:00:00.000Z"
-        sample.sample = true
-        sample.title = "now a sample"
+        sample.type = "Another:Type/Now"
+        sample.title = "now another type"
         steps.append(sample)
         for (line, record) in steps.enumerated() {
             try archive.database.write { db in

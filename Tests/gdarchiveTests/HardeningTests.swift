@@ -607,3 +607,48 @@ import Testing
         #expect(committedCount(db, "SELECT count(*) FROM findings") == 2)
     }
 }
+
+/// One forged later version must not hide a real finding from every default answer.
+@Suite struct ForgedVersionTests {
+    static let real = #"{"id":"real1","accountId":"111122223333","region":"eu-west-1","type":"Recon:EC2/PortProbeUnprotectedPort","severity":8,"updatedAt":"2025-03-01T00:00:00.000Z","service":{"count":3,"archived":false,"additionalInfo":{"value":"{}","type":"default"}}}"#
+    static let forged = #"{"id":"real1","accountId":"111122223333","region":"eu-west-1","type":"Recon:EC2/PortProbeUnprotectedPort","severity":8,"updatedAt":"2099-01-01T00:00:00.000Z","service":{"count":4,"archived":true,"additionalInfo":{"value":"{\"sample\":true}","type":"default","sample":true}}}"#
+
+    @Test(arguments: [[real, forged], [forged, real]])
+    func aVersionFromTheFutureIsNotTheLatestAndTheFindingStaysReal(order: [String]) throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        var stderr = ""
+        for (i, line) in order.enumerated() {
+            let result = try runGDArchive(["--db", db, "import", try tmp.write("in-\(i).json", line + "\n")])
+            #expect(result.status == 0, "\(result.stderr)")
+            stderr += result.stderr
+        }
+        #expect(stderr.contains("note: finding real1: its updatedAt 2099-01-01T00:00:00.000Z is more than a day ahead of this machine's clock: stored, but "), "\(stderr)")
+        #expect(committedCount(db, "SELECT count(*) FROM versions") == 2)
+        #expect(committedCount(db, "SELECT count(*) FROM findings WHERE updated_at = '2025-03-01T00:00:00.000Z' AND archived = 0 AND sample = 0") == 1)
+        // Every default answer still counts it.
+        let summary = try runGDArchive(["--db", db, "report", "summary", "--format", "json"])
+        #expect(summary.stdout.contains(#""findings":1"#), "\(summary.stdout)")
+        let query = try runGDArchive(["--db", db, "query", "--fields", "id", "--format", "tsv"])
+        #expect(query.stdout == "id\nreal1\n")
+        // check and status say so.
+        let check = try runGDArchive(["--db", db, "check"])
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(check.stdout.contains("notice: version") && check.stdout.contains("is dated 2099-01-01T00:00:00.000Z, more than a day ahead"), "\(check.stdout)")
+        let status = try runGDArchive(["--db", db, "status", "--format", "json"])
+        #expect(status.stdout.contains(#""versions_from_the_future":1"#), "\(status.stdout)")
+    }
+
+    @Test func aSampleFlagOnALaterVersionOfARealFindingIsNotTaken() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let later = Self.real.replacingOccurrences(of: "2025-03-01", with: "2025-03-02")
+            .replacingOccurrences(of: #""additionalInfo":{"value":"{}","type":"default"}"#, with: #""additionalInfo":{"value":"{\"sample\":true}","type":"default","sample":true}"#)
+        _ = try runGDArchive(["--db", db, "import", try tmp.write("a.json", Self.real + "\n")])
+        let result = try runGDArchive(["--db", db, "import", try tmp.write("b.json", later + "\n")])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("its sample flag is set, but the finding was not a sample before: it stays a real finding"), "\(result.stderr)")
+        #expect(committedCount(db, "SELECT count(*) FROM findings WHERE updated_at = '2025-03-02T00:00:00.000Z' AND sample = 0") == 1)
+        #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+    }
+}

@@ -155,9 +155,11 @@ func jsonSummary(_ stderr: String) throws -> [String: Any] {
         func line(_ id: String, _ updated: String, _ count: Int) -> String {
             #"{"id":"\#(id)","accountId":"1","region":"r","updatedAt":"\#(updated)","service":{"count":\#(count)}}"#
         }
-        // old: every version long ago. mixed: old versions but a recent latest version.
+        // old: every version long ago. mixed: old versions but a recent latest version (ten
+        // days ago: a version dated ahead of the clock is never a finding's latest).
+        let recent = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-10 * 86_400))
         let input = [line("old", "2020-01-01T00:00:00Z", 1), line("old", "2020-02-01T00:00:00Z", 2),
-                     line("mixed", "2020-01-01T00:00:00Z", 1), line("mixed", "2099-01-01T00:00:00Z", 5)].joined(separator: "\n") + "\n"
+                     line("mixed", "2020-01-01T00:00:00Z", 1), line("mixed", recent, 5)].joined(separator: "\n") + "\n"
         _ = try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", input)])
         let dry = try runGDArchive(["--db", db, "prune", "--older-than", "365d", "--dry-run"])
         #expect(dry.stdout.hasPrefix("prune: would remove 1 finding (2 versions)"))

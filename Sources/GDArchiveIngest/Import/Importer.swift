@@ -569,6 +569,10 @@ private struct FileSession {
             case .newVersion: counts.newVersions += 1
             case .known: counts.knownVersions += 1
             }
+            for note in writer.statements.notes {
+                diagnostics(Diagnostic(severity: .note, path: displayPath, line: line, message: "finding \(VisibleText.escaped(record.id)): " + note))
+            }
+            writer.statements.notes.removeAll()
         case .rejected(let line, let index, let kind, let message, let excerpt, let reportLine, let reportColumn, let isRecord):
             if isRecord { counts.records += 1 }
             try reject(line: line, recordIndex: index, kind: kind == ParsedItem.foreignJSON ? "not-a-finding" : kind, message: message,

@@ -27,6 +27,10 @@ extension GDArchiveCommand {
                 do {
                     let folded = try GuardDutyModel.foldForms(in: archive)
                     Terminal.out("repair: folded \(folded.folded) version\(folded.folded == 1 ? "" : "s") of \(folded.findings) finding\(folded.findings == 1 ? "" : "s") into forms of the versions they repeat\n")
+                    let latest = try archive.refreshLatestVersions()
+                    if latest > 0 {
+                        Terminal.out("repair: \(latest) finding\(latest == 1 ? "" : "s") took the latest version the latest-version order picks today\n")
+                    }
                     let counts = try archive.forgetImplausibleCounts()
                     if counts > 0 {
                         Terminal.out("repair: \(counts) version\(counts == 1 ? "" : "s") had a count outside 0…10^12, now unknown (the bodies keep it)\n")
@@ -42,6 +46,7 @@ extension GDArchiveCommand {
                 throw Terminal.fail(error)
             }
             for problem in report.problems { Terminal.out("problem: \(problem)\n") }
+            for notice in report.notices { Terminal.out("notice: \(notice)\n") }
             if report.isOK {
                 Terminal.out("ok: \(report.findings) findings, \(report.versions) versions; integrity, latest versions, counts, hashes and provenance check out\n")
             } else {

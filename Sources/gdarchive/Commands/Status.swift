@@ -33,6 +33,7 @@ extension GDArchiveCommand {
                 ("last_successful_import_files", status.lastSuccessfulImportFiles.map { .int(Int64($0)) } ?? .null),
                 ("last_successful_import_new_versions", status.lastSuccessfulImportNewVersions.map { .int(Int64($0)) } ?? .null),
                 ("imports_with_problems_since", .int(Int64(status.troubledImportsSince))),
+                ("versions_from_the_future", .int(Int64(status.versionsFromTheFuture))),
             ]
             Terminal.out(RowRenderer.renderRecord(columns: fields.map(\.0), values: fields.map(\.1), as: output.format))
         }
