@@ -42,8 +42,15 @@ public struct CompiledFilter: Equatable, Sendable {
 /// What compiling needs besides the filter: the current time for relative times.
 public struct CompileContext: Sendable {
     public var nowMilliseconds: Int64
-    public init(nowMilliseconds: Int64) {
+    /// Whether the rows `f` are findings (their latest versions: `query`, `report by`,
+    /// `report summary`) rather than versions (`query --all-versions`, timelines). On finding
+    /// rows an indicator condition reaches the finding's history: it matches when any version
+    /// of the finding carried the value (a hunt for an IP seen only in an older version finds
+    /// it); on version rows, when that version carries it.
+    public var rowsAreFindings: Bool
+    public init(nowMilliseconds: Int64, rowsAreFindings: Bool = false) {
         self.nowMilliseconds = nowMilliseconds
+        self.rowsAreFindings = rowsAreFindings
     }
 }
 
@@ -120,7 +127,7 @@ public enum FilterCompiler {
         case .not(let inner):
             return "NOT (\(try emit(inner, context: context, bindings: &bindings)))"
         case .compare(let field, let op, let literal, let position):
-            let target = try resolve(field, position: position)
+            let target = try resolve(field, position: position, context: context)
             if case .string(let text) = literal, target.isIPIndicator, op == .equal || op == .notEqual, CIDR.isMeantAsNetwork(text) {
                 // A network: every address value in it (`remote_ip = '198.51.100.0/24'`).
                 guard CIDR(text) != nil else {
@@ -135,7 +142,7 @@ public enum FilterCompiler {
             let predicate = Predicate(sql: { "\($0) \(sqlOp) ?" }, values: [value])
             return try target.emit(predicate, negated: op == .notEqual, bindings: &bindings)
         case .like(let field, let literal, let negated, let position):
-            let target = try resolve(field, position: position)
+            let target = try resolve(field, position: position, context: context)
             guard target.type == .text || target.type == .severityLabel || target.isPath else {
                 throw QueryError(position: position, length: field.text.count, message: "like compares text, and \(field.text) is \(target.type.rawValue)",
                                  hint: "use =, <, >, between or in")
@@ -143,18 +150,18 @@ public enum FilterCompiler {
             let value = try convert(literal, for: target, op: .equal, position: position, context: context, forLike: true)
             return try target.emit(Predicate(sql: { "\($0) LIKE ?" }, values: [value]), negated: negated, bindings: &bindings)
         case .isIn(let field, let literals, let negated, let position):
-            let target = try resolve(field, position: position)
+            let target = try resolve(field, position: position, context: context)
             var values: [QueryValue] = []
             for literal in literals { values += try target.variants(of: try convert(literal, for: target, op: .equal, position: position, context: context)) }
             let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
             return try target.emit(Predicate(sql: { "\($0) IN (\(placeholders))" }, values: values, expanded: true), negated: negated, bindings: &bindings)
         case .between(let field, let low, let high, let negated, let position):
-            let target = try resolve(field, position: position)
+            let target = try resolve(field, position: position, context: context)
             let values = [try convert(low, for: target, op: .greaterOrEqual, position: position, context: context),
                           try convert(high, for: target, op: .lessOrEqual, position: position, context: context)]
             return try target.emit(Predicate(sql: { "\($0) BETWEEN ? AND ?" }, values: values), negated: negated, bindings: &bindings)
         case .isNull(let field, let negated, let position):
-            let target = try resolve(field, position: position)
+            let target = try resolve(field, position: position, context: context)
             return target.emitNull(negated: negated, bindings: &bindings)
         }
     }
@@ -208,6 +215,16 @@ public enum FilterCompiler {
         var type: FieldType
         var name: String
         var isPath: Bool { if case .path = place { return true } else { return false } }
+        /// An indicator condition on finding rows: any version of the finding (see
+        /// ``CompileContext/rowsAreFindings``).
+        var historyWide = false
+
+        /// `f` is (not) one of the rows with a version in `versions` (a subquery of version ids).
+        func rows(in versions: String, negated: Bool) -> String {
+            historyWide
+                ? "f.finding_key \(negated ? "NOT IN" : "IN") (SELECT hv.finding_key FROM versions hv WHERE hv.version_id IN (\(versions)))"
+                : "f.version_id \(negated ? "NOT IN" : "IN") (\(versions))"
+        }
         /// An indicator of IP addresses (or `ioc`, which includes them).
         var isIPIndicator: Bool {
             guard case .indicator(let kinds) = place else { return false }
@@ -247,7 +264,7 @@ public enum FilterCompiler {
                 // "Versions that have such an indicator": the (kind, value) key finds the value
                 // (a LIKE reads the distinct values, not every version's), its versions are one
                 // range of version_indicators, and each is then a primary-key lookup.
-                return "f.version_id \(negated ? "NOT IN" : "IN") (\(FilterCompiler.indicatorVersions) WHERE \(kindSQL) AND \(sql))"
+                return rows(in: "\(FilterCompiler.indicatorVersions) WHERE \(kindSQL) AND \(sql)", negated: negated)
             case .path(let segments):
                 // Any value at the path matches, through arrays at any depth (`json_tree`).
                 func tree() -> (String, [QueryValue]) {
@@ -286,7 +303,7 @@ public enum FilterCompiler {
             case .indicator(let kinds):
                 bindings += kinds.map { .text($0) }
                 let kindSQL = FilterCompiler.kindCondition("i.kind_id", kinds: kinds.count)
-                return "f.version_id \(negated ? "IN" : "NOT IN") (\(FilterCompiler.indicatorVersions) WHERE \(kindSQL))"
+                return rows(in: "\(FilterCompiler.indicatorVersions) WHERE \(kindSQL)", negated: !negated)
             case .path(let segments):
                 // "Has a non-null value at the path", through arrays at any depth.
                 let tree = ("EXISTS (SELECT 1 FROM json_tree(vb.body, ?) t WHERE \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type != 'null')",
@@ -308,6 +325,12 @@ public enum FilterCompiler {
                 return sql.text
             }
         }
+    }
+
+    static func resolve(_ field: FieldReference, position: Int, context: CompileContext) throws(QueryError) -> Target {
+        var target = try resolve(field, position: position)
+        target.historyWide = context.rowsAreFindings
+        return target
     }
 
     static func resolve(_ field: FieldReference, position: Int) throws(QueryError) -> Target {

@@ -116,8 +116,11 @@ public enum FindingQuery {
     }
 
     /// Compiles the filter plus `--since`/`--until` into one condition.
-    public static func compileConditions(_ request: QueryRequest, now: Int64) throws -> (CompiledFilter, mentionsSample: Bool) {
-        let context = CompileContext(nowMilliseconds: now)
+    /// - Parameter rowsAreFindings: whether the rows are findings (their latest versions), on
+    ///   which an indicator condition reaches every version (see ``CompileContext``); by
+    ///   default, unless the request asks for every version.
+    public static func compileConditions(_ request: QueryRequest, now: Int64, rowsAreFindings: Bool? = nil) throws -> (CompiledFilter, mentionsSample: Bool) {
+        let context = CompileContext(nowMilliseconds: now, rowsAreFindings: rowsAreFindings ?? !request.allVersions)
         var compiled = CompiledFilter.all
         var mentionsSample = false
         if let text = request.filter, !text.trimmingCharacters(in: .whitespaces).isEmpty {

@@ -75,7 +75,7 @@ public enum HTMLReport {
             <dl class="meta">
             <dt>Archive</dt><dd>\(escape(archive.path))</dd>
             <dt>Filter</dt><dd>\(escape(scope.filter.flatMap { $0.isEmpty ? nil : $0 } ?? "none"))</dd>
-            <dt>Time range</dt><dd>\(escape("\(scope.timeField.fieldName) from \(scope.since ?? "the beginning") until \(scope.until ?? "now")"))</dd>
+            <dt>Time range</dt><dd>\(escape(scope.rangeDescription(now: now) ?? "\(scope.timeField.fieldName) from the beginning until now"))</dd>
             <dt>Generated</dt><dd>\(escape(Timestamp.format(epochMilliseconds: now)))</dd>
             <dt>Activity</dt><dd>\(text("first_activity")) – \(text("last_activity"))</dd>
             </dl>

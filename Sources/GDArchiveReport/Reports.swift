@@ -34,6 +34,28 @@ public struct ReportScope: Sendable {
         self.filter = filter
     }
 
+    /// The time range in words with the instants it stands for, resolved against `now` as the
+    /// query resolves them: `updated_at from 2025-11-28T03:40:56.000Z (-7d) until now
+    /// (2025-12-05T03:40:56.000Z)`. Nil without `--since` and `--until`.
+    public func rangeDescription(now: Int64) -> String? {
+        guard since != nil || until != nil else { return nil }
+        func part(_ value: String?, _ none: String) -> String {
+            guard let value else { return none }
+            guard let ms = FilterCompiler.time(value, now: now) else { return value }
+            let instant = Timestamp.format(epochMilliseconds: ms)
+            return instant == value ? instant : "\(instant) (\(value))"
+        }
+        return "\(timeField.fieldName) from \(part(since, "the beginning")) until \(part(until, "now (\(Timestamp.format(epochMilliseconds: now)))"))"
+    }
+
+    /// The instants `--since` and `--until` stand for (UTC text), for JSON metadata.
+    public func rangeInstants(now: Int64) -> (since: String?, until: String?) {
+        func resolve(_ value: String?) -> String? {
+            value.flatMap { FilterCompiler.time($0, now: now) }.map { Timestamp.format(epochMilliseconds: $0) }
+        }
+        return (resolve(since), resolve(until))
+    }
+
     /// The query these scope options ask for.
     public var queryRequest: QueryRequest {
         var request = QueryRequest(filter: filter)
@@ -69,18 +91,18 @@ public struct ReportOutput: Sendable {
 /// The reports: `summary`, `by FIELD`, `timeline`.
 public enum Reports {
     /// Conditions of a scope over the alias `f`.
-    static func conditions(_ scope: ReportScope, now: Int64) throws -> (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool) {
-        let (compiled, mentionsSample) = try FindingQuery.compileConditions(scope.queryRequest, now: now)
+    /// - Parameter rowsAreFindings: false for reports over versions (timelines).
+    static func conditions(_ scope: ReportScope, now: Int64, rowsAreFindings: Bool = true) throws -> (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool) {
+        let (compiled, mentionsSample) = try FindingQuery.compileConditions(scope.queryRequest, now: now, rowsAreFindings: rowsAreFindings)
         let exclude = !scope.includeSamples && !mentionsSample
         return (compiled.sql, compiled.bindings.map(\.databaseValue), compiled.summary, exclude)
     }
 
-    static func header(_ title: String, scope: ReportScope, summary: String, samples: Int, noun: String = "finding") -> [String] {
+    static func header(_ title: String, scope: ReportScope, summary: String, samples: Int, noun: String = "finding",
+                       now: Int64 = Timestamp.nowMilliseconds()) -> [String] {
         var lines = [title]
         if let filter = scope.filter, !filter.isEmpty { lines.append("filter: \(summary)") }
-        if scope.since != nil || scope.until != nil {
-            lines.append("\(scope.timeField.fieldName) from \(scope.since ?? "the beginning") until \(scope.until ?? "now")")
-        }
+        if let range = scope.rangeDescription(now: now) { lines.append(range) }
         if samples > 0 { lines.append("\(samples) sample \(noun)\(samples == 1 ? "" : "s") left out (--include-samples to count them)") }
         return lines
     }
@@ -195,7 +217,7 @@ public enum Reports {
             [.text(row.value ?? "(none)"), .int(row.findings), .int(row.versions), .int(row.occurrences)]
         })
         let isIndicator = FieldCatalog.field(named: field).map { if case .column = $0.storage { return false } else { return true } } ?? false
-        var head = header("findings by \(field) (latest versions; measure: \(measure.rawValue))", scope: scope, summary: c.summary, samples: samples)
+        var head = header("findings by \(field) (latest versions; measure: \(measure.rawValue))", scope: scope, summary: c.summary, samples: samples, now: now)
         if isIndicator { head.append("a finding with several \(field) values counts once under each") }
         return ReportOutput(header: head, rows: set, samplesLeftOut: samples, barColumn: measure.rawValue, stackColumn: nil)
     }
@@ -353,8 +375,13 @@ public enum Reports {
             ("samples_left_out", .int(Int64(samples))), ("archive_bytes", .int(status.sizeBytes)),
             ("last_import", text(lastImport?["started_at"])), ("last_import_status", text(lastImport?["status"])),
         ]
+        // With --since or --until: the instants they stood for (null for the one not given).
+        if scope.since != nil || scope.until != nil {
+            let range = scope.rangeInstants(now: now)
+            values += [("range_since", text(range.since)), ("range_until", text(range.until))]
+        }
         let output = ReportOutput(
-            header: header("summary of \(status.path)", scope: scope, summary: c.summary, samples: samples),
+            header: header("summary of \(status.path)", scope: scope, summary: c.summary, samples: samples, now: now),
             rows: RowSet(columns: values.map(\.0), rows: [values.map(\.1)]), samplesLeftOut: samples, barColumn: nil, stackColumn: nil)
         return (output, values, bands)
     }

@@ -83,7 +83,7 @@ extension Reports {
     /// into the scan (tests try both ways).
     static func timeline(scope: ReportScope, bucket: Bucket, by: String?, top: Int? = nil, timeZone: TimeZone, measure: Measure,
                          on archive: Archive, now: Int64, countInSQL: Bool, versionsWorthABound: Int = versionsWorthABound) throws -> ReportOutput {
-        let c = try conditions(scope, now: now)
+        let c = try conditions(scope, now: now, rowsAreFindings: false)
         let time = "f." + quoteIdentifier(scope.timeField.fieldName)
         let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
         let group = try by.map(groupExpression)
@@ -227,7 +227,7 @@ extension Reports {
         }
         let columns = ["bucket_start"] + (by.map { [$0] } ?? []) + Measure.allCases.map(\.rawValue)
         var head = header("timeline by \(bucket.rawValue) of \(scope.timeField.fieldName)\(by.map { ", by \($0)" } ?? "") in \(timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier) (measure: \(measure.rawValue))",
-                          scope: scope, summary: c.summary, samples: samples, noun: "version")
+                          scope: scope, summary: c.summary, samples: samples, noun: "version", now: now)
         if starts.isEmpty { head.append("nothing in range") }
         if let top, let by, rankedKeys?.last == "(other)" {
             head.append("the \(top) \(by) value\(top == 1 ? "" : "s") with the most \(measure.rawValue) over the range; the others summed into (other)")

@@ -282,3 +282,68 @@ import Testing
         #expect(rows.dropFirst(2).allSatisfy { $0.contains("characters)") }, "each body is cut")
     }
 }
+
+/// The header says which dates: --since and --until print as the UTC instants they stand for.
+@Suite struct RangeHeaderTests {
+    @Test func headersHTMLAndJSONShowTheResolvedInstants() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        _ = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        let table = try runGDArchive(["--db", db, "report", "summary", "--since", "2025-01-06", "--until", "2025-02-10"])
+        #expect(table.stdout.contains("updated_at from 2025-01-06T00:00:00.000Z (2025-01-06) until 2025-02-10T00:00:00.000Z (2025-02-10)"), "\(table.stdout)")
+        let json = try runGDArchive(["--db", db, "report", "summary", "--since", "-7d", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let since = try #require(object["range_since"] as? String)
+        let instant = try #require(ISO8601DateFormatter.fractional.date(from: since))
+        #expect(abs(instant.timeIntervalSinceNow + 7 * 86_400) < 600, "\(since)")
+        #expect(object["range_until"] is NSNull)
+        let timeline = try runGDArchive(["--db", db, "report", "timeline", "--since", "-7d"])
+        #expect(timeline.stdout.range(of: #"updated_at from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(-7d\) until now \(\d{4}-"#, options: .regularExpression) != nil, "\(timeline.stdout)")
+        let page = try runGDArchive(["--db", db, "report", "html", "--since", "2025-01-06"])
+        #expect(page.stdout.contains("<dt>Time range</dt><dd>updated_at from 2025-01-06T00:00:00.000Z (2025-01-06) until now ("), "\(page.stdout.prefix(2000))")
+        // Without a range, no range keys.
+        let plain = try runGDArchive(["--db", db, "report", "summary", "--format", "json"])
+        #expect(!plain.stdout.contains("range_since"))
+    }
+}
+
+extension ISO8601DateFormatter {
+    static var fractional: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }
+}
+
+/// Hunting reaches history: an indicator condition matches a finding when any of its versions
+/// carried the value; the row shows the finding's latest version.
+@Suite struct HistoryHuntTests {
+    static func line(_ id: String, day: Int, count: Int, ip: String) -> String {
+        #"{"id":"\#(id)","accountId":"111122223333","region":"eu-west-1","type":"UnauthorizedAccess:EC2/TorClient","severity":5,"updatedAt":"2025-03-0\#(day)T00:00:00.000Z","service":{"count":\#(count),"action":{"actionType":"NETWORK_CONNECTION","networkConnectionAction":{"remoteIpDetails":{"ipAddressV4":"\#(ip)"}}}}}"#
+    }
+
+    @Test func anIPSeenOnlyInAnOlderVersionIsFound() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let hunted = "45.137.21.9"
+        // moved: carried the IP in its first version only; stays: carries it now; never: never did.
+        let lines = [Self.line("moved", day: 1, count: 1, ip: hunted), Self.line("moved", day: 2, count: 3, ip: "203.0.113.7"),
+                     Self.line("stays", day: 1, count: 2, ip: hunted), Self.line("never", day: 1, count: 1, ip: "203.0.113.8")]
+        _ = try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", lines.joined(separator: "\n") + "\n")])
+        let query = try runGDArchive(["--db", db, "query", "remote_ip = '\(hunted)'", "--fields", "id,count", "--sort", "id", "--format", "tsv"])
+        #expect(query.stdout == "id\tcount\nmoved\t3\nstays\t2\n", "the latest version of each finding that ever carried it")
+        let not = try runGDArchive(["--db", db, "query", "remote_ip != '\(hunted)'", "--fields", "id", "--format", "tsv"])
+        #expect(not.stdout == "id\nnever\n")
+        let network = try runGDArchive(["--db", db, "query", "remote_ip = '45.137.21.0/24'", "--fields", "id", "--sort", "id", "--format", "tsv"])
+        #expect(network.stdout == "id\nmoved\nstays\n")
+        let versions = try runGDArchive(["--db", db, "query", "--all-versions", "remote_ip = '\(hunted)'", "--fields", "id,count", "--sort", "id", "--format", "tsv"])
+        #expect(versions.stdout == "id\tcount\nmoved\t1\nstays\t2\n", "with --all-versions, the versions that carry it")
+        // Every command counts the same two findings.
+        let summary = try runGDArchive(["--db", db, "report", "summary", "remote_ip = '\(hunted)'", "--format", "json"])
+        #expect(summary.stdout.contains(#""findings":2,"versions":3,"occurrences":5"#), "\(summary.stdout)")
+        let by = try runGDArchive(["--db", db, "report", "by", "type", "ioc = '\(hunted)'", "--format", "tsv"])
+        #expect(by.stdout.contains("UnauthorizedAccess:EC2/TorClient\t2\t3\t5"), "\(by.stdout)")
+        let page = try runGDArchive(["--db", db, "report", "html", "remote_ip = '\(hunted)'"])
+        #expect(page.stdout.contains(#"<span class="value" id="total-findings">2</span>"#), "\(page.stdout.prefix(3000))")
+    }
+}
