@@ -49,6 +49,17 @@ public indirect enum FilterExpression: Equatable, Sendable {
     case between(FieldReference, Literal, Literal, negated: Bool, position: Int)
     case isNull(FieldReference, negated: Bool, position: Int)
 
+    /// Every field the filter names, with where it is written, in order.
+    public var fieldReferences: [(field: FieldReference, position: Int)] {
+        switch self {
+        case .and(let a, let b), .or(let a, let b): return a.fieldReferences + b.fieldReferences
+        case .not(let e): return e.fieldReferences
+        case .compare(let f, _, _, let p), .like(let f, _, _, let p), .isIn(let f, _, _, let p),
+             .between(let f, _, _, _, let p), .isNull(let f, _, let p):
+            return [(f, p)]
+        }
+    }
+
     /// The filter written back as text (normalised spacing and keywords, fully parenthesised
     /// where precedence needs it). Parsing it gives the same expression, positions aside.
     public var text: String {

@@ -116,6 +116,16 @@ public enum FieldCatalog {
     /// Names close to `name`, best first, for "did you mean".
     public static func suggestions(for name: String) -> [String] {
         let lower = name.lowercased()
+        // A word of field names (`ip` of `remote_ip` and `local_ip`): those fields, and `ioc`
+        // when they are indicators, before fields that are merely spelled alike (`id`).
+        let worded = all.filter { $0.name != lower && $0.name.split(separator: "_").contains { $0 == lower } }
+        if !worded.isEmpty {
+            var names = worded.map(\.name).sorted()
+            if worded.contains(where: { if case .indicator(let kind) = $0.storage { return iocKinds.contains(kind) } else { return false } }) {
+                names.append("ioc")
+            }
+            return Array(names.prefix(4))
+        }
         var scored: [(name: String, distance: Int)] = []
         for field in all {
             let distance = editDistance(lower, field.name)

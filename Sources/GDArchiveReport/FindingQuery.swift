@@ -42,6 +42,10 @@ public struct QueryRequest: Sendable {
     public var limit: Int?
     public var includeSamples = false
     public var raw = false
+    /// Says whether a dotted path the filter names is one findings can have: nil if it is, else
+    /// the message and a hint (a typo such as `instanceid` is an error, not 0 rows). Nil: every
+    /// path is taken as written.
+    public var checkPath: PathChecker?
 
     public init(filter: String? = nil) {
         self.filter = filter
@@ -53,6 +57,9 @@ public struct QueryRequest: Sendable {
     /// The fields printed when `--fields` is not given.
     public static let defaultFields = ["id", "updated_at", "severity_label", "severity", "type", "resource_type", "account_id", "region", "count"]
 }
+
+/// See ``QueryRequest/checkPath``.
+public typealias PathChecker = @Sendable ([String]) -> (message: String, hint: String?)?
 
 /// What a query found.
 public struct QueryResult: Sendable {
@@ -124,9 +131,15 @@ public enum FindingQuery {
         var compiled = CompiledFilter.all
         var mentionsSample = false
         if let text = request.filter, !text.trimmingCharacters(in: .whitespaces).isEmpty {
-            do {
+            do throws(QueryError) {
                 let expression = try FilterParser.parse(text)
                 mentionsSample = expression.mentions(field: "sample")
+                if let check = request.checkPath {
+                    for (field, position) in expression.fieldReferences {
+                        guard case .path(let segments) = field, let problem = check(segments) else { continue }
+                        throw QueryError(position: position, length: field.text.count, message: problem.message, hint: problem.hint)
+                    }
+                }
                 compiled = try FilterCompiler.compile(expression, context: context)
             } catch {
                 throw QueryRequestError.filter(error, text: text, option: "")

@@ -29,6 +29,8 @@ public struct ReportScope: Sendable {
     public var until: String?
     public var timeField: TimeField = .updated
     public var includeSamples = false
+    /// See ``QueryRequest/checkPath``.
+    public var checkPath: PathChecker?
 
     public init(filter: String? = nil) {
         self.filter = filter
@@ -63,6 +65,7 @@ public struct ReportScope: Sendable {
         request.until = until
         request.timeField = timeField
         request.includeSamples = includeSamples
+        request.checkPath = checkPath
         return request
     }
 }

@@ -88,3 +88,19 @@ extension Archive {
             troubledImportsSince: troubled, versionsFromTheFuture: future)
     }
 }
+
+extension Archive {
+    /// Whether any of the `recent` most recently stored bodies has a value at the dotted path
+    /// (through arrays at any depth): for a path that GuardDuty's API model does not know (a
+    /// member only the S3 export carries, a field newer than the model), whether it is a typo.
+    public func recentBodiesHavePath(_ segments: [String], recent: Int = 2000) throws -> Bool {
+        guard let first = segments.first else { return false }
+        return try database.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM (SELECT version_id FROM versions ORDER BY version_id DESC LIMIT ?) r
+                               JOIN version_bodies b ON b.version_id = r.version_id, json_tree(b.body, ?) t
+                               WHERE gdarchive_path(t.fullkey) = ?)
+                """, arguments: [recent, "$." + first, "$." + segments.joined(separator: ".")]) ?? false
+        }
+    }
+}

@@ -112,6 +112,20 @@ enum Terminal {
         }
     }
 
+    /// Whether a dotted path a filter names is one findings can have: one GuardDuty's API
+    /// model knows, else one present in the archive's recent bodies (a member only the S3
+    /// export carries, a field newer than the model). Else an error with what was meant.
+    static func pathChecker(_ archive: Archive) -> PathChecker {
+        { segments in
+            guard let suggestions = GuardDutyModel.unknownPathSuggestions(segments) else { return nil }
+            if (try? archive.recentBodiesHavePath(segments)) == true { return nil }
+            let path = segments.joined(separator: ".")
+            return ("unknown field path '\(path)': GuardDuty findings have no such member, and no recent finding in the archive has it",
+                    suggestions.isEmpty ? "paths use the finding's JSON names, such as resource.instanceDetails.instanceId; `gdarchive fields` lists the short names"
+                        : "did you mean " + suggestions.map { "'\($0)'" }.joined(separator: " or ") + "?")
+        }
+    }
+
     static func openArchive(_ globals: GlobalOptions, mode: Archive.OpenMode) throws -> Archive {
         let path = globals.archivePath()
         let timeout = ProcessInfo.processInfo.environment["GDARCHIVE_BUSY_TIMEOUT"].flatMap(Double.init) ?? 30

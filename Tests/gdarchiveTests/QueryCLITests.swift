@@ -347,3 +347,33 @@ extension ISO8601DateFormatter {
         #expect(page.stdout.contains(#"<span class="value" id="total-findings">2</span>"#), "\(page.stdout.prefix(3000))")
     }
 }
+
+/// Typos are errors: a path no finding can have, or a short name no field has, is exit 64 with
+/// a caret and what was meant, not 0 rows.
+@Suite struct FieldTypoTests {
+    @Test func unknownPathsAndNamesAreUsageErrorsWithSuggestions() throws {
+        let tmp = try TemporaryDirectory()
+        let db = try generatedArchive(in: tmp, seed: 11, files: 4, findingsPerFile: 10)
+        let cases: [(String, String)] = [
+            ("resource.instanceDetails.instanceid = 'i-1'", "did you mean 'resource.instanceDetails.instanceId'?"),
+            ("nosuch.field = 'x'", "unknown field path 'nosuch.field'"),
+            ("ip = '198.51.100.1'", "did you mean 'local_ip' or 'remote_ip' or 'ioc'?"),
+            ("service.action.networkConnectionAction.remoteIpDetails.ipaddressV4 = '1.2.3.4'", "'service.action.networkConnectionAction.remoteIpDetails.ipAddressV4'"),
+        ]
+        for (filter, expected) in cases {
+            for command in [["query", filter], ["report", "by", "type", filter], ["report", "timeline", filter]] {
+                let result = try runGDArchive(["--db", db] + command)
+                #expect(result.status == 64, "\(command): \(result.stderr)")
+                #expect(result.stderr.contains(expected), "\(command): \(result.stderr)")
+                #expect(result.stderr.contains("  ^~"), "a caret under the name")
+            }
+        }
+        // Paths the model knows through lists, and members only the export carries, are fine.
+        let listed = try runGDArchive(["--db", db, "query", "resource.s3BucketDetails.name like 'bucket-%'", "--fields", "id", "--format", "tsv"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.split(separator: "\n").count > 1, "\(listed.stdout)")
+        let exported = try runGDArchive(["--db", db, "query", "service.additionalInfo.threatListName = 'ProofPoint'", "--fields", "id", "--format", "tsv"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.split(separator: "\n").count == 41, "every finding carries it")
+    }
+}

@@ -217,3 +217,63 @@ extension GuardDutyModel {
         }, dryRun: dryRun)
     }
 }
+
+// MARK: - Paths a filter may name
+
+extension GuardDutyModel {
+    /// Whether a dotted path of wire names (`resource.instanceDetails.instanceId`) is one a
+    /// finding can have under GuardDuty's API model: lists are passed through (a path names
+    /// their elements' members), a map takes any key. Nil when it is; else the paths the
+    /// user may have meant (the same spelled in another case, or a near spelling, at the first
+    /// segment that is not known), best first.
+    public static func unknownPathSuggestions(_ segments: [String]) -> [String]? {
+        var shape = "Finding"
+        var index = 0
+        while index < segments.count {
+            switch shapes[shape] {
+            case .list(let element)?:
+                shape = element
+                continue
+            case .map(let value)?:
+                shape = value
+                index += 1
+                continue
+            case .structure?:
+                let members = wireMembers[shape] ?? [:]
+                let segment = segments[index]
+                if let target = members[segment] {
+                    shape = target
+                    index += 1
+                    continue
+                }
+                let prefix = segments[..<index].joined(separator: ".")
+                let lower = segment.lowercased()
+                let candidates = members.keys.filter { $0.lowercased() == lower }
+                    + members.keys.filter { $0.lowercased() != lower && FieldCatalogDistance.within($0.lowercased(), lower, 2) }.sorted()
+                return candidates.prefix(3).map { (prefix.isEmpty ? "" : prefix + ".") + ([$0] + segments[(index + 1)...]).joined(separator: ".") }
+            default:
+                // A scalar (or a timestamp) has nothing below it.
+                return []
+            }
+        }
+        return nil
+    }
+}
+
+/// Levenshtein distance, bounded: whether `a` and `b` are at most `limit` edits apart.
+enum FieldCatalogDistance {
+    static func within(_ a: String, _ b: String, _ limit: Int) -> Bool {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        if abs(a.count - b.count) > limit { return false }
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) <= limit }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count] <= limit
+    }
+}

@@ -60,7 +60,7 @@ extension GDArchiveCommand {
 
         func run() throws {
             let archive = try Terminal.openArchive(globals, mode: .read)
-            var request = scope.scope(filter: filter).queryRequest
+            var request = scope.scope(filter: filter, archive: archive).queryRequest
             request.allVersions = allVersions
             request.fields = fields.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             request.sort = sort

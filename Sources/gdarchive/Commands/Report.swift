@@ -57,7 +57,7 @@ extension GDArchiveCommand.Report {
 
         func run() throws {
             try GDArchiveCommand.Report.run(globals) { archive in
-                let (report, values, bands) = try Reports.summary(scope: scope.scope(filter: filter), on: archive)
+                let (report, values, bands) = try Reports.summary(scope: scope.scope(filter: filter, archive: archive), on: archive)
                 GDArchiveCommand.Report.noteSamples(report.samplesLeftOut, output.format)
                 guard output.format == .table else {
                     return RowRenderer.renderRecord(columns: values.map(\.0), values: values.map(\.1), as: output.format)
@@ -89,7 +89,7 @@ extension GDArchiveCommand.Report {
 
         func run() throws {
             try GDArchiveCommand.Report.run(globals) { archive in
-                let report = try Reports.by(field, scope: scope.scope(filter: filter), measure: measureOptions.measure, top: top, on: archive)
+                let report = try Reports.by(field, scope: scope.scope(filter: filter, archive: archive), measure: measureOptions.measure, top: top, on: archive)
                 GDArchiveCommand.Report.noteSamples(report.samplesLeftOut, output.format)
                 return ReportRenderer.render(report, as: output.format, cells: output.cells)
             }
@@ -123,7 +123,7 @@ extension GDArchiveCommand.Report {
 
         func run() throws {
             try GDArchiveCommand.Report.run(globals) { archive in
-                let report = try Reports.timeline(scope: scope.scope(filter: filter), bucket: bucket, by: by, top: top, timeZone: TimeZone(identifier: tz)!,
+                let report = try Reports.timeline(scope: scope.scope(filter: filter, archive: archive), bucket: bucket, by: by, top: top, timeZone: TimeZone(identifier: tz)!,
                                                   measure: measureOptions.measure, on: archive)
                 GDArchiveCommand.Report.noteSamples(report.samplesLeftOut, output.format, noun: "version")
                 return ReportRenderer.render(report, as: output.format, cells: output.cells)
@@ -155,7 +155,7 @@ extension GDArchiveCommand.Report {
 
         func run() throws {
             try GDArchiveCommand.Report.run(globals) { archive in
-                let html = try HTMLReport.render(scope: scope.scope(filter: filter), bucket: bucket, measure: measureOptions.measure,
+                let html = try HTMLReport.render(scope: scope.scope(filter: filter, archive: archive), bucket: bucket, measure: measureOptions.measure,
                                                  timeZone: TimeZone(identifier: tz)!, on: archive)
                 guard let output else { return html }
                 // A file: written beside, private (0600), then renamed over the name (a link

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GDArchiveStore
 import GDArchiveReport
 
 extension Measure: ExpressibleByArgument {}
@@ -19,8 +20,11 @@ struct ScopeOptions: ParsableArguments {
     @Flag(help: "Include GuardDuty-generated sample findings (left out otherwise).")
     var includeSamples = false
 
-    func scope(filter: String?) -> ReportScope {
+    /// The scope the options ask for; with `archive`, a dotted path the filter names must be
+    /// one findings can have (see ``Terminal/pathChecker(_:)``).
+    func scope(filter: String?, archive: Archive? = nil) -> ReportScope {
         var scope = ReportScope(filter: filter)
+        scope.checkPath = archive.map(Terminal.pathChecker)
         scope.since = since
         scope.until = until
         scope.timeField = timeField
