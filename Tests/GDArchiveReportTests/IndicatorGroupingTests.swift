@@ -155,7 +155,7 @@ import Testing
 /// `report by`'s order and `--top`, picked in one pass for small tops, against a full sort.
 @Suite struct ReportOrderTests {
     @Test func theFirstGroupsAndTheRestAreThoseOfAFullSort() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 1004)
         for count in [0, 1, 7, 300, 2_500] {
             // Few distinct measures, so most groups tie and are ordered by value (distinct, as
             // groups are); one without.

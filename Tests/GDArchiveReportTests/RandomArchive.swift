@@ -12,10 +12,10 @@ import GDArchiveTestSupport
 /// }
 /// ```
 func randomArchive(in tmp: TemporaryDirectory, number: Int, versions: Int,
-                   record: (Int, inout SystemRandomNumberGenerator) -> VersionRecord) throws -> Archive {
+                   record: (Int, inout SeededGenerator) -> VersionRecord) throws -> Archive {
     let archive = try Archive.open(path: tmp.path("a\(number).sqlite"))
     let run = try ArchiveWriter.beginRun(in: archive, command: "test")
-    var generator = SystemRandomNumberGenerator()
+    var generator = SeededGenerator(seed: 1000 + UInt64(number))  // seeded: each archive the same on every run
     try archive.database.write { db in
         let writer = try ArchiveWriter(db: db, runID: run)
         let file = try writer.sourceFile(path: "/x")

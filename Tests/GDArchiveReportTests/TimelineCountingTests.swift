@@ -9,7 +9,7 @@ import Testing
 /// The pieces a timeline counts with, against the obvious slow versions.
 @Suite struct TimelineCountingTests {
     @Test func distinctIntegersCountsLikeASet() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 1002)
         for size in [0, 1, 11, 12, 13, 1_000, 50_000] {
             var distinct = DistinctIntegers()
             var reference = Set<Int64>()
@@ -37,7 +37,7 @@ import Testing
                      "2025-01-27T00:00:00.000Z", "2025-01-05T23:59:59.999Z", "2030-01-01T00:00:00.000Z",
                      // Other lengths take the byte-wise path: a prefix sorts first.
                      "2025-01-13", "2025-01-13T00:00:00.000Z0", "2025-01-20T00:00:00Z", "", "2025-01-06T00:00:00.000"]
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 1003)
         for _ in 0..<500 {
             let day = Int.random(in: 1...31, using: &generator), hour = Int.random(in: 0...23, using: &generator)
             times.append(String(format: "2025-01-%02dT%02d:00:00.000Z", day, hour))
