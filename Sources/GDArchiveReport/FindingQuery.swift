@@ -145,17 +145,36 @@ public enum FindingQuery {
                 throw QueryRequestError.filter(error, text: text, option: "")
             }
         }
+        var window = CompiledFilter.all
         for (option, value, op) in [("--since", request.since, ComparisonOperator.greaterOrEqual), ("--until", request.until, .less)] {
             guard let value else { continue }
             let signed = value.first == "-" || value.first == "+"
             let literal: Literal = value.lowercased() == "now" || signed && Timestamp.duration(value) != nil ? .relativeTime(value) : .string(value)
             do {
-                compiled = compiled.and(try FilterCompiler.compile(.compare(.short(request.timeField.fieldName), op, literal, position: 0), context: context))
+                window = window.and(try FilterCompiler.compile(.compare(.short(request.timeField.fieldName), op, literal, position: 0), context: context))
             } catch {
                 throw QueryRequestError.filter(error, text: value, option: option)
             }
         }
-        return (compiled, mentionsSample)
+        // The window: on version rows, the versions in it; on finding rows, the findings with a
+        // version in it (not only those whose latest version is), the one rule of every command.
+        if window.sql != "1" && context.rowsAreFindings {
+            window.sql = "f.finding_key IN (SELECT f.finding_key FROM versions f WHERE \(window.sql))"
+        }
+        return (compiled.and(window), mentionsSample)
+    }
+
+    /// The versions of finding `f` in the `--since`/`--until` window, as SQL over the alias
+    /// `w` with its bindings; nil without a window. The measures of finding rows (versions,
+    /// occurrences) count these: one rule for query, report summary, report by and HTML.
+    public static func windowCondition(_ request: QueryRequest, now: Int64) throws -> (sql: String, bindings: [QueryValue])? {
+        guard request.since != nil || request.until != nil else { return nil }
+        var plain = request
+        plain.filter = nil
+        plain.checkPath = nil
+        let (compiled, _) = try compileConditions(plain, now: now, rowsAreFindings: false)
+        // Compiled over the alias f (version rows): the same condition over w.
+        return (compiled.sql.replacingOccurrences(of: "f.", with: "w."), compiled.bindings)
     }
 
     public static func run(_ request: QueryRequest, on archive: Archive, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> QueryResult {

@@ -162,12 +162,33 @@ public enum Reports {
         count == 1 ? "vi.kind_id" : "+vi.kind_id"
     }
 
+    /// The measures of finding rows under the scope's window (see
+    /// ``FindingQuery/windowCondition(_:now:)``): a `WITH` clause to put first, the join that
+    /// brings each finding's versions and occurrences in the window as `m.versions` and
+    /// `m.occurrences`, and the clause's bindings (which come first). Without a window, the
+    /// finding's own (every version; its count).
+    ///
+    /// In a window, occurrences are the contributions of the versions in it (as a timeline sums
+    /// them); without one, the latest counts (which differ from the summed contributions only
+    /// after a reset, a count that drops).
+    static func windowMeasures(_ scope: ReportScope, now: Int64) throws -> (with: String, join: String, versions: String, occurrences: String, bindings: [DatabaseValue]) {
+        guard let window = try FindingQuery.windowCondition(scope.queryRequest, now: now) else {
+            return ("", "", "f.version_count", "coalesce(f.count, 0)", [])
+        }
+        return ("""
+            WITH window_measures AS (
+                SELECT w.finding_key, count(*) AS versions, coalesce(sum(coalesce(w.occurrences, 0)), 0) AS occurrences
+                FROM versions w WHERE \(window.sql) GROUP BY w.finding_key)
+            """, "JOIN window_measures m ON m.finding_key = f.finding_key", "m.versions", "m.occurrences", window.bindings.map(\.databaseValue))
+    }
+
     /// `report by FIELD`: findings, versions and occurrences per value of FIELD (latest
     /// versions), largest first by `measure`; rows beyond `top` summed into "(other)".
     public static func by(_ field: String, scope: ReportScope, measure: Measure = .findings, top: Int? = nil,
                           on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
         let c = try conditions(scope, now: now)
         let group = try groupExpression(field)
+        let measures = try windowMeasures(scope, now: now)
         // Each row is one finding in one group: grouping by a column trivially, and with an
         // indicator join too, since a version has each (kind, value) once and a finding one
         // latest version. So findings are counted without DISTINCT (which sorted every row a
@@ -180,12 +201,13 @@ public enum Reports {
         var samplesInPass = 0
         let rows: [GroupRow] = try archive.database.read { db in
             let sql = """
-                SELECT \(group.expression) AS g, f.sample, f.version_count, f.count
-                FROM latest_findings f \(group.join)
+                \(measures.with)
+                SELECT \(group.expression) AS g, f.sample, \(measures.versions), \(measures.occurrences)
+                FROM latest_findings f \(measures.join) \(group.join)
                 WHERE (\(c.sql))\(samplesClause)
                 """
             let statement = try RawStatement(db, sql)
-            let arguments = StatementArguments(group.bindings + c.bindings)
+            let arguments = StatementArguments(measures.bindings + group.bindings + c.bindings)
             if let labels = group.labels {
                 // By value id (NULL: findings without any value of the kinds), then named.
                 var groups: [Int64: GroupRow] = [:]
@@ -335,14 +357,16 @@ public enum Reports {
         let c = try conditions(scope, now: now)
         let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
         let arguments = StatementArguments(c.bindings)
+        let measures = try windowMeasures(scope, now: now)
         let (totals, bandRows, lastImport) = try archive.database.read { db -> (Row, [Row], Row?) in
             // The bands' sums are the totals; accounts and Regions take a second pass (grouping
             // by band, account and Region in one pass sorted more than the second pass reads).
             let bands = try Row.fetchAll(db, sql: """
-                SELECT coalesce(f.severity_label, '(none)') AS band, count(*) AS findings, sum(f.version_count) AS versions, sum(coalesce(f.count, 0)) AS occurrences,
+                \(measures.with)
+                SELECT coalesce(f.severity_label, '(none)') AS band, count(*) AS findings, sum(\(measures.versions)) AS versions, sum(\(measures.occurrences)) AS occurrences,
                        min(coalesce(f.first_seen, f.created_at)) AS first_activity, max(coalesce(f.last_seen, f.updated_at)) AS last_activity
-                FROM latest_findings f WHERE (\(c.sql))\(samplesClause) GROUP BY band
-                """, arguments: arguments)
+                FROM latest_findings f \(measures.join) WHERE (\(c.sql))\(samplesClause) GROUP BY band
+                """, arguments: StatementArguments(measures.bindings + c.bindings))
             let places = try Row.fetchOne(db, sql: """
                 SELECT count(DISTINCT f.account_id) AS accounts, count(DISTINCT f.region) AS regions
                 FROM latest_findings f WHERE (\(c.sql))\(samplesClause)
