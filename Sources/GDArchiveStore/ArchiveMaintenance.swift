@@ -127,8 +127,8 @@ extension Archive {
             for row in foreign.prefix(20) {
                 problems.append("a row of \(row[0] as String? ?? "?") (rowid \(row[1] as Int64? ?? -1)) points at a missing row of \(row[2] as String? ?? "?")")
             }
-            func report(_ sql: String, _ describe: (Row) -> String) throws {
-                for row in try Row.fetchAll(db, sql: sql + " LIMIT 20") { problems.append(describe(row)) }
+            func report(_ sql: String, arguments: StatementArguments = [], _ describe: (Row) -> String) throws {
+                for row in try Row.fetchAll(db, sql: sql + " LIMIT 20", arguments: arguments) { problems.append(describe(row)) }
             }
             try report("""
                 SELECT f.id, f.account_id, f.region FROM findings f
@@ -136,13 +136,9 @@ extension Archive {
                 WHERE v.version_id IS NULL
                 """) { "finding \($0["id"] as String) (\($0["account_id"] as String), \($0["region"] as String)) has no latest version" }
             try report("""
-                SELECT f.id, f.latest_version_id, (
-                    SELECT v.version_id FROM versions v WHERE v.finding_key = f.finding_key
-                    ORDER BY coalesce(v.updated_at, '') > '\(ArchiveWriter.horizon())',
-                             coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1
-                ) AS expected
+                SELECT f.id, f.latest_version_id, \(Self.latestVersionSQL(of: "f.finding_key")) AS expected
                 FROM findings f WHERE f.latest_version_id != expected
-                """) { "finding \($0["id"] as String): the latest version should be \($0["expected"] as Int64), not \($0["latest_version_id"] as Int64)" }
+                """, arguments: [ArchiveWriter.horizon()]) { "finding \($0["id"] as String): the latest version should be \($0["expected"] as Int64), not \($0["latest_version_id"] as Int64)" }
             try report("""
                 SELECT x.version_id, x.id, x.occurrences, x.expected FROM (
                     SELECT version_id, id, occurrences,
@@ -200,6 +196,23 @@ extension Archive {
             var badBodies = 0
             let codec = BodyCodec()
             try codec.loadDictionaries(db)
+            /// What is wrong with a stored body (a version's, or another form's): it does not
+            /// decompress, does not match its hash, or names another finding; nil if nothing.
+            func bodyProblem(_ row: Row) -> String? {
+                do {
+                    // Bases are decompressed once for all their versions (the codec's cache).
+                    let base = try (row["base_version_id"] as Int64?).flatMap { id in try codec.base(id) { row["base_data"] as Data? } }
+                    let body = try codec.decompress(row["data"], base: base)
+                    if Array(row["hash"] as Data) != SHA256.hash(body) {
+                        return "its body does not match its SHA-256 (altered after it was stored?)"
+                    }
+                    return Self.identityMismatch(body: body, accountId: row["account_id"], region: row["region"], id: row["id"])
+                } catch StoreError.missingDictionary(let id) {
+                    return "its body needs dictionary \(id), which the archive does not have (body_dictionaries)"
+                } catch {
+                    return "its body does not decompress (damaged data, or a damaged base)"
+                }
+            }
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT v.version_id, v.hash, d.data, d.base_version_id, d.version_id IS NOT NULL AS stored,
                        base.data AS base_data, base.base_version_id AS base_of_base,
@@ -219,22 +232,7 @@ extension Archive {
                 } else if row["base_of_base"] as Int64? != nil {
                     problem = "its base version has a base of its own (bases are stored alone)"
                 } else {
-                    do {
-                        // Bases are decompressed once for all their versions (the codec's cache).
-                        let base = try (row["base_version_id"] as Int64?).flatMap { id in
-                            try codec.base(id) { row["base_data"] as Data? }
-                        }
-                        let body = try codec.decompress(row["data"], base: base)
-                        if Array(row["hash"] as Data) != SHA256.hash(body) {
-                            problem = "its body does not match its SHA-256 (altered after it was stored?)"
-                        } else if let mismatch = Self.identityMismatch(body: body, accountId: row["account_id"], region: row["region"], id: row["id"]) {
-                            problem = mismatch
-                        }
-                    } catch StoreError.missingDictionary(let id) {
-                        problem = "its body needs dictionary \(id), which the archive does not have (body_dictionaries)"
-                    } catch {
-                        problem = "its body does not decompress (damaged data, or a damaged base)"
-                    }
+                    problem = bodyProblem(row)
                 }
                 if let problem {
                     badBodies += 1
@@ -257,17 +255,7 @@ extension Archive {
                 if let baseID = row["base_version_id"] as Int64?, row["base_data"] as Data? == nil {
                     problem = "the base version \(baseID) it was compressed against is missing"
                 } else {
-                    do {
-                        let base = try (row["base_version_id"] as Int64?).flatMap { id in try codec.base(id) { row["base_data"] as Data? } }
-                        let body = try codec.decompress(row["data"], base: base)
-                        if Array(row["hash"] as Data) != SHA256.hash(body) {
-                            problem = "its body does not match its SHA-256 (altered after it was stored?)"
-                        } else if let mismatch = Self.identityMismatch(body: body, accountId: row["account_id"], region: row["region"], id: row["id"]) {
-                            problem = mismatch
-                        }
-                    } catch {
-                        problem = "its body does not decompress (damaged data, or a damaged base)"
-                    }
+                    problem = bodyProblem(row)
                 }
                 if let problem {
                     badBodies += 1
@@ -564,10 +552,7 @@ extension Archive {
             var changed = 0
             try db.inTransaction(.immediate) {
                 let stale = try Int64.fetchAll(db, sql: """
-                    SELECT f.finding_key FROM findings f WHERE f.latest_version_id != (
-                        SELECT v.version_id FROM versions v WHERE v.finding_key = f.finding_key
-                        ORDER BY coalesce(v.updated_at, '') > ?,
-                                 coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1)
+                    SELECT f.finding_key FROM findings f WHERE f.latest_version_id != \(Self.latestVersionSQL(of: "f.finding_key"))
                     """, arguments: [ArchiveWriter.horizon()])
                 for finding in stale { try Self.refresh(finding: finding, in: db) }
                 changed = stale.count
@@ -577,14 +562,23 @@ extension Archive {
         }
     }
 
+    /// The latest version of the finding whose key is the SQL expression `findingKey`: the
+    /// latest-version order (``ArchiveWriter/isAtLeastAsRecent(updatedAt:count:archived:thanUpdatedAt:count:archived:)``:
+    /// `updated_at`, `count`, archived, import order), a version from the future last. Its one
+    /// binding is ``ArchiveWriter/horizon(now:)``.
+    static func latestVersionSQL(of findingKey: String) -> String {
+        """
+        (SELECT v.version_id FROM versions v WHERE v.finding_key = \(findingKey)
+         ORDER BY coalesce(v.updated_at, '') > ?, coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC,
+                  coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1)
+        """
+    }
+
     /// After a finding's versions changed: its latest version (the latest-version order), its
     /// copy of that version's columns, its version count, and each version's occurrences.
     static func refresh(finding: Int64, in db: Database) throws {
         try db.execute(sql: """
-            UPDATE findings SET latest_version_id = (
-                SELECT v.version_id FROM versions v WHERE v.finding_key = findings.finding_key
-                ORDER BY coalesce(v.updated_at, '') > ?,
-                         coalesce(v.updated_at, '') DESC, coalesce(v.count, -9223372036854775808) DESC, coalesce(v.archived, 0) DESC, v.version_id DESC LIMIT 1),
+            UPDATE findings SET latest_version_id = \(latestVersionSQL(of: "findings.finding_key")),
                 version_count = (SELECT count(*) FROM versions v WHERE v.finding_key = findings.finding_key)
             WHERE finding_key = ?
             """, arguments: [ArchiveWriter.horizon(), finding])
