@@ -448,7 +448,18 @@ public final class Archive: Sendable {
     }
 
     static func migrate(_ db: Database, path: String, migrations: [Migration] = Migration.all) throws {
-        let validated = try validateLedger(db, path: path, migrations: migrations)
+        // The ledger is read in one snapshot: read statement by statement, a second process
+        // creating the same new archive could be seen with its tables but not yet its ledger
+        // (which it creates first), and the archive refused as another program's.
+        var validated: Set<Int>?
+        if db.isInsideTransaction {
+            validated = try validateLedger(db, path: path, migrations: migrations)
+        } else {
+            try db.inTransaction(.deferred) {
+                validated = try validateLedger(db, path: path, migrations: migrations)
+                return .commit
+            }
+        }
         if validated == nil {
             try db.execute(sql: ledgerSQL)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GDArchiveBasics
 import GDArchiveIngest
 import GDArchiveReport
 import GDArchiveStore
@@ -128,7 +129,15 @@ enum Terminal {
 
     static func openArchive(_ globals: GlobalOptions, mode: Archive.OpenMode) throws -> Archive {
         let path = globals.archivePath()
-        let timeout = ProcessInfo.processInfo.environment["GDARCHIVE_BUSY_TIMEOUT"].flatMap(Double.init) ?? 30
+        // Seconds, 0 to a day: `inf`, `nan`, a negative or huge number trapped (or meant nothing).
+        var timeout = 30.0
+        if let text = ProcessInfo.processInfo.environment["GDARCHIVE_BUSY_TIMEOUT"] {
+            if let seconds = Double(text), seconds.isFinite, (0...86_400).contains(seconds) {
+                timeout = seconds
+            } else {
+                err("gdarchive: warning: GDARCHIVE_BUSY_TIMEOUT=\(VisibleText.escaped(text)) is not a number of seconds from 0 to 86400; using 30")
+            }
+        }
         do {
             let archive = try Archive.open(path: path, mode: mode, busyTimeout: timeout)
             // The mode of the file itself, through a link to it (stat, not lstat).

@@ -652,3 +652,54 @@ import Testing
         #expect(try runGDArchive(["--db", db, "check"]).status == 0)
     }
 }
+
+/// check --deep recomputes every version's columns and indicators from its body: an edit in
+/// place that check's invariants cannot see is found.
+@Suite struct DeepCheckTests {
+    @Test func columnAndIndicatorEditsAreFound() throws {
+        let tmp = try TemporaryDirectory()
+        let db = try generatedArchive(in: tmp, seed: 19, files: 8, findingsPerFile: 5)
+        #expect(try runGDArchive(["--db", db, "check", "--deep"]).status == 0)
+        // Versions that are not the latest, so that the findings' copies stay as they were.
+        try executeSQL(db, "UPDATE versions SET severity = 1.0 WHERE version_id = (SELECT min(version_id) FROM versions WHERE version_id NOT IN (SELECT latest_version_id FROM findings))")
+        try executeSQL(db, "UPDATE versions SET type = 'Benign:Nothing/ToSee', title = 'nothing' WHERE version_id = (SELECT max(version_id) FROM versions WHERE version_id NOT IN (SELECT latest_version_id FROM findings))")
+        try executeSQL(db, "DELETE FROM version_indicators WHERE version_id = 3")
+        let shallow = try runGDArchive(["--db", db, "check"])
+        #expect(shallow.status == 0, "the invariants alone cannot see these: \(shallow.stdout)")
+        let deep = try runGDArchive(["--db", db, "check", "--deep"])
+        #expect(deep.status == 1)
+        let problems = deep.stdout.split(separator: "\n").filter { $0.hasPrefix("problem: ") }
+        #expect(problems.count == 3, "\(deep.stdout)")
+        #expect(problems.contains { $0.contains("its severity column does not match its body") }, "\(deep.stdout)")
+        #expect(problems.contains { $0.contains("its type, title columns do not match its body") }, "\(deep.stdout)")
+        #expect(problems.contains { $0.contains("version 3 of finding") && $0.contains("its indicators do not match its body (missing: ") }, "\(deep.stdout)")
+    }
+}
+
+/// A folder that holds the archive beside the exports (~/.local/share/gdarchive holds both) is
+/// imported without reading the archive itself.
+@Suite struct ArchiveInTheTreeTests {
+    @Test func theArchiveAndItsFilesAreNotReadAsInput() throws {
+        let tmp = try TemporaryDirectory()
+        try tmp.write("data/exports/findings.jsonl", FindingGenerator(seed: 23).finding(number: 1, version: 1) + "\n")
+        let db = tmp.path("data/archive.sqlite")
+        #expect(try runGDArchive(["--db", db, "import", tmp.path("data/exports")]).status == 0)
+        let again = try runGDArchive(["--db", db, "import", "--rescan", tmp.path("data")])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("archive.sqlite: note: skipped: the archive being written"), "\(again.stderr)")
+        #expect(!again.stderr.contains("not text"))
+        let named = try runGDArchive(["--db", db, "import", db])
+        #expect(named.status != 0 && named.stderr.contains("this is the archive being written"), "\(named.stderr)")
+    }
+}
+
+@Suite struct BusyTimeoutTests {
+    @Test(arguments: ["inf", "nan", "-5", "1e300", "soon"])
+    func aBusyTimeoutThatIsNoNumberOfSecondsIsAWarningNotACrash(value: String) throws {
+        let tmp = try TemporaryDirectory()
+        let result = try runGDArchive(["--db", tmp.path("a.sqlite"), "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")],
+                                      environment: ["GDARCHIVE_BUSY_TIMEOUT": value])
+        #expect(result.status == 0, "\(value): \(result.stderr)")
+        #expect(result.stderr.contains("GDARCHIVE_BUSY_TIMEOUT=\(value) is not a number of seconds from 0 to 86400; using 30"), "\(result.stderr)")
+    }
+}

@@ -149,7 +149,7 @@ public final class Importer {
         try DerivedData.refreshIfNeeded(archive)
         var total: Int? = nil
         if options.countFilesFirst {
-            var counter = InputWalker(paths: inputs, since: options.since)
+            var counter = InputWalker(paths: inputs, since: options.since, archivePath: archive.path)
             var n = 0
             while let entry = counter.next() {
                 if case .file = entry { n += 1 } else if case .stdin = entry { n += 1 }
@@ -158,7 +158,7 @@ public final class Importer {
         }
         let runID = try ArchiveWriter.beginRun(in: archive, command: command)
         summary.runID = runID
-        var walker = InputWalker(paths: inputs, since: options.since)
+        var walker = InputWalker(paths: inputs, since: options.since, archivePath: archive.path)
         var done = 0
         do {
             try archive.database.writeWithoutTransaction { db in

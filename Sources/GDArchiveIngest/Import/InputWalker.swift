@@ -39,9 +39,18 @@ struct InputWalker {
     private var visited = Set<[UInt64]>()
     private let since: Int64?
 
-    init(paths: [String], since: Int64? = nil) {
+    /// Real paths of files never to read inside a walked folder: the archive being written and
+    /// its companions (`-wal`, `-shm`, `.lock`), which an export folder kept beside it holds.
+    private let excluded: Set<String>
+
+    init(paths: [String], since: Int64? = nil, archivePath: String? = nil) {
         roots = paths
         self.since = since
+        var excluded = Set<String>()
+        if let archivePath, let real = Self.realPath(archivePath) {
+            excluded = [real, real + "-wal", real + "-shm", real + "-journal", real + ".lock"]
+        }
+        self.excluded = excluded
     }
 
     mutating func next() -> Entry? {
@@ -107,6 +116,10 @@ struct InputWalker {
                 return .problem(path: path, message: "cannot list directory: \(reason)", isError: true)
             }
         case S_IFREG:
+            if !excluded.isEmpty, let real = Self.realPath(path), excluded.contains(real) {
+                return .problem(path: path, message: named ? "this is the archive being written (or one of its files), not an input"
+                                                             : "skipped: the archive being written (or one of its files)", isError: named)
+            }
             return .file(path, fileInfo)
         default:
             if named { return .file(path, fileInfo) }  // a FIFO or device named explicitly is read

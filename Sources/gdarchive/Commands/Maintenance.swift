@@ -19,6 +19,9 @@ extension GDArchiveCommand {
         @Option(help: ArgumentHelp("With --repair: if an import holds the archive, wait up to this many seconds, then exit 75.", valueName: "seconds"))
         var wait: Double = 0
 
+        @Flag(help: ArgumentHelp("Also recompute every version's columns and indicators from its body, as an import would, and report any that differ (reads every body: about as long as an import)."))
+        var deep = false
+
         func run() throws {
             let archive = try Terminal.openArchive(globals, mode: repair ? .existing : .read)
             if repair {
@@ -39,9 +42,10 @@ extension GDArchiveCommand {
                     throw Terminal.fail(error)
                 }
             }
-            let report: CheckReport
+            var report: CheckReport
             do {
                 report = try archive.check()
+                if deep { report.problems += try DeepCheck.problems(in: archive) }
             } catch {
                 throw Terminal.fail(error)
             }
