@@ -2,6 +2,7 @@ import GDArchiveBasics
 import GDArchiveIngest
 import GDArchiveJSON
 import GDArchiveStore
+import GDArchiveTestSupport
 import Testing
 
 func json(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
@@ -114,5 +115,20 @@ func json(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.
     @Test func unknownFieldsSurviveInTheBody() throws {
         let record = try FindingExtractor.record(from: json(#"{"id":"f","accountId":"1","region":"r","futureField":{"added":"2030","n":1.10}}"#))
         #expect(try json(record.body)["futureField"] == .object([JSONMember(key: "added", value: .string("2030")), JSONMember(key: "n", value: .number("1.1"))]))
+    }
+}
+
+@Suite struct FindingsPageKeyTests {
+    @Test(arguments: [
+        #"{"findings":[{"id":"a","accountId":"1","region":"r"}],"Findings":[{"Id":"b","AccountId":"1","Region":"r"}]}"#,
+        #"{"findings":[{"id":"a","accountId":"1","region":"r"}],"findings":[{"id":"b","accountId":"1","region":"r"}]}"#,
+        #"{"Findings":[{"Id":"a","AccountId":"1","Region":"r"}],"Findings":[{"Id":"b","AccountId":"1","Region":"r"}]}"#,
+    ])
+    func aPageWithBothKeysOrARepeatedKeyLosesNoFinding(page: String) throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let result = try runGDArchive(["--db", db, "import", try tmp.write("page.json", page + "\n")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("2 records, 2 new findings"), "\(result.stderr)")
     }
 }

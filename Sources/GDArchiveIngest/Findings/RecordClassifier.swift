@@ -69,20 +69,21 @@ public enum RecordClassifier {
                     return
                 }
                 out.append(.finding(detail, recordIndex: next()))
-            } else if let page = value["Findings"], value["Id"] == nil {
-                guard case .array(let findings) = page else {
-                    out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "\"Findings\" is not an array"))
-                    return
+            } else if (value["Findings"] != nil && value["Id"] == nil) || (value["findings"] != nil && value["id"] == nil),
+                      case .object(let members) = value {
+                // A findings page: every "Findings" (PascalCase) and "findings" (wire) member is
+                // read, in order, so a page with both, or with a key repeated, loses no finding.
+                for member in members {
+                    let pascal = member.key == "Findings" && value["Id"] == nil
+                    guard pascal || (member.key == "findings" && value["id"] == nil) else { continue }
+                    guard case .array(let findings) = member.value else {
+                        out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "\"\(member.key)\" is not an array"))
+                        continue
+                    }
+                    for finding in findings {
+                        out.append(.finding(pascal ? GuardDutyModel.wireForm(ofPascalCaseFinding: finding) : finding, recordIndex: next()))
+                    }
                 }
-                for finding in findings {
-                    out.append(.finding(GuardDutyModel.wireForm(ofPascalCaseFinding: finding), recordIndex: next()))
-                }
-            } else if let page = value["findings"], value["id"] == nil {
-                guard case .array(let findings) = page else {
-                    out.append(.rejected(recordIndex: next(), kind: "not-a-finding", message: "\"findings\" is not an array"))
-                    return
-                }
-                for finding in findings { out.append(.finding(finding, recordIndex: next())) }
             } else if let detail = value["detail"], case .object = detail, value["id"] == nil, value["accountId"] == nil {
                 // An EventBridge event without its envelope fields.
                 out.append(.finding(detail, recordIndex: next()))
