@@ -85,9 +85,23 @@ public final class Archive: Sendable {
         return home + path.dropFirst()
     }
 
+    /// `path` with each run of slashes as one (`//tmp/a.sqlite`, `HOME=/` giving
+    /// `//.local/…`): SQLite's URI form of `//x` names a host, and failed with "SQL logic error".
+    public static func collapsingSlashes(_ path: String) -> String {
+        guard path.contains("//") else { return path }
+        var out = ""
+        var previousSlash = false
+        for character in path {
+            if character == "/" && previousSlash { continue }
+            previousSlash = character == "/"
+            out.append(character)
+        }
+        return out
+    }
+
     /// Opens (and if allowed creates) the archive at `path` and brings its schema up to date.
     public static func open(path rawPath: String, mode: OpenMode = .create, busyTimeout: Double = 30) throws -> Archive {
-        let path = expandTilde(rawPath)
+        let path = collapsingSlashes(expandTilde(rawPath))
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue {
             throw StoreError.notADatabase(path: path)  // SQLite would say "disk I/O error"

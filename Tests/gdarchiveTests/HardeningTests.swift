@@ -703,3 +703,18 @@ import Testing
         #expect(result.stderr.contains("GDARCHIVE_BUSY_TIMEOUT=\(value) is not a number of seconds from 0 to 86400; using 30"), "\(result.stderr)")
     }
 }
+
+@Suite struct DoubledSlashTests {
+    @Test func aPathWithDoubledSlashesIsThePathWithOne() throws {
+        let tmp = try TemporaryDirectory()
+        let db = "/" + tmp.path("a.sqlite").replacingOccurrences(of: "/", with: "//")
+        let result = try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("archive \(tmp.path("a.sqlite"))"), "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: tmp.path("a.sqlite")))
+        // HOME=/ makes the default archive //.local/…: the message names /.local/….
+        let home = try runGDArchive(["status"], environment: ["HOME": "/", "XDG_DATA_HOME": ""])
+        #expect(home.status == 66, "\(home.stderr)")
+        #expect(home.stderr.contains("no archive at /.local/share/gdarchive/archive.sqlite"), "\(home.stderr)")
+    }
+}
