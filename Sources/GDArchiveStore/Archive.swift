@@ -106,6 +106,11 @@ public final class Archive: Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue {
             throw StoreError.notADatabase(path: path)  // SQLite would say "disk I/O error"
         }
+        // An empty file is not an archive yet: only an import makes it one (a query or status
+        // on it would have written a whole schema into it).
+        if mode != .create, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue == 0 {
+            throw StoreError.archiveMissing(path: path)
+        }
         if FileManager.default.fileExists(atPath: path) && !canWrite(path) {
             guard mode == .read else {
                 // Checked before SQLite opens it: SQLite would open such a file read-only,

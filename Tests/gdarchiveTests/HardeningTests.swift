@@ -718,3 +718,18 @@ import Testing
         #expect(home.stderr.contains("no archive at /.local/share/gdarchive/archive.sqlite"), "\(home.stderr)")
     }
 }
+
+@Suite struct EmptyFileTests {
+    @Test(arguments: [["query"], ["status"], ["report", "summary"], ["check"], ["prune", "--older-than", "400d"]])
+    func aCommandThatDoesNotImportLeavesAnEmptyFileEmpty(command: [String]) throws {
+        let tmp = try TemporaryDirectory()
+        let db = try tmp.write("empty.sqlite", "")
+        let result = try runGDArchive(["--db", db] + command)
+        #expect(result.status == 66, "\(command): \(result.stderr)")
+        #expect(result.stderr.contains("no archive at \(db)"), "\(result.stderr)")
+        #expect(((try? FileManager.default.attributesOfItem(atPath: db)[.size]) as? Int) == 0)
+        #expect(!FileManager.default.fileExists(atPath: db + "-wal"))
+        // An import makes it an archive.
+        #expect(try runGDArchive(["--db", db, "import", try tmp.copyFixture("scenarios/out-of-order-versions.jsonl")]).status == 0)
+    }
+}
