@@ -164,8 +164,8 @@ public enum FindingQuery {
         return (compiled.and(window), mentionsSample)
     }
 
-    /// The versions of finding `f` in the `--since`/`--until` window, as SQL over the alias
-    /// `w` with its bindings; nil without a window. The measures of finding rows (versions,
+    /// The versions in the `--since`/`--until` window, as a condition on version rows under
+    /// the alias `f` (as every compiled filter is) with its bindings; nil without a window. The measures of finding rows (versions,
     /// occurrences) count these: one rule for query, report summary, report by and HTML.
     public static func windowCondition(_ request: QueryRequest, now: Int64) throws -> (sql: String, bindings: [QueryValue])? {
         guard request.since != nil || request.until != nil else { return nil }
@@ -173,8 +173,7 @@ public enum FindingQuery {
         plain.filter = nil
         plain.checkPath = nil
         let (compiled, _) = try compileConditions(plain, now: now, rowsAreFindings: false)
-        // Compiled over the alias f (version rows): the same condition over w.
-        return (compiled.sql.replacingOccurrences(of: "f.", with: "w."), compiled.bindings)
+        return (compiled.sql, compiled.bindings)
     }
 
     public static func run(_ request: QueryRequest, on archive: Archive, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> QueryResult {

@@ -177,8 +177,8 @@ public enum Reports {
         }
         return ("""
             WITH window_measures AS (
-                SELECT w.finding_key, count(*) AS versions, coalesce(sum(coalesce(w.occurrences, 0)), 0) AS occurrences
-                FROM versions w WHERE \(window.sql) GROUP BY w.finding_key)
+                SELECT f.finding_key, count(*) AS versions, coalesce(sum(coalesce(f.occurrences, 0)), 0) AS occurrences
+                FROM versions f WHERE \(window.sql) GROUP BY f.finding_key)
             """, "JOIN window_measures m ON m.finding_key = f.finding_key", "m.versions", "m.occurrences", window.bindings.map(\.databaseValue))
     }
 

@@ -104,3 +104,40 @@ extension Archive {
         }
     }
 }
+
+/// A stored version as `check --deep` compares it with its body: its columns (as a
+/// ``VersionRecord`` whose `body` is the body it shows) and its indicators.
+public struct StoredVersion: Sendable {
+    public var versionID: Int64
+    public var columns: VersionRecord
+    public var indicators: Set<Indicator>
+}
+
+extension Archive {
+    /// Every stored version in order, in one read transaction; `formBodies` gives the bodies
+    /// of all of a version's forms (migration 14), for the caller that needs them.
+    public func forEachStoredVersion(_ body: (_ version: StoredVersion, _ formBodies: () throws -> [String]) throws -> Void) throws {
+        try database.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT v.version_id, v.id, v.account_id, v.region, v.type, v.title, v.severity, v.severity_label, v.confidence,
+                       v.created_at, v.updated_at, v.first_seen, v.last_seen, v.count, v.archived, v.sample, v.resource_type,
+                       v.resource_role, v.action_type, v.feature_name, b.body
+                FROM versions v JOIN version_bodies b ON b.version_id = v.version_id ORDER BY v.version_id
+                """)
+            let indicators = try db.cachedStatement(sql: "SELECT kind, value FROM indicators WHERE version_id = ?")
+            let forms = try db.cachedStatement(sql: "SELECT body FROM version_form_bodies WHERE version_id = ?")
+            while let row = try rows.next() {
+                let id: Int64 = row["version_id"]
+                var record = VersionRecord(id: row["id"], accountId: row["account_id"], region: row["region"], body: row["body"])
+                record.type = row["type"]; record.title = row["title"]; record.severity = row["severity"]
+                record.severityLabel = row["severity_label"]; record.confidence = row["confidence"]
+                record.createdAt = row["created_at"]; record.updatedAt = row["updated_at"]
+                record.firstSeen = row["first_seen"]; record.lastSeen = row["last_seen"]; record.count = row["count"]
+                record.archived = row["archived"]; record.sample = row["sample"] ?? false; record.resourceType = row["resource_type"]
+                record.resourceRole = row["resource_role"]; record.actionType = row["action_type"]; record.featureName = row["feature_name"]
+                let stored = Set(try Row.fetchAll(indicators, arguments: [id]).map { Indicator(kind: $0["kind"], value: $0["value"]) })
+                try body(StoredVersion(versionID: id, columns: record, indicators: stored), { try String.fetchAll(forms, arguments: [id]) })
+            }
+        }
+    }
+}
