@@ -217,7 +217,7 @@ public enum FindingQuery {
                                            arguments: StatementArguments(whereBindings)) ?? 0
             }
             var sql = "SELECT \(selects.joined(separator: ", ")) FROM \(view) f WHERE (\(conditions.sql))"
-            if excludeSamples { sql += " AND f.sample = 0" }
+            sql += SampleScope.leaveOut(excludeSamples, rowsAreFindings: !request.allVersions)
             sql += " ORDER BY \(order)"
             var arguments = selectBindings + whereBindings + orderBindings
             if let limit = request.limit {

@@ -15,7 +15,7 @@ public enum ReportRenderer {
         guard format == .table else { return RowRenderer.render(output.rows, as: format, cells: cells) }
         var text = output.header.map { RowRenderer.visible($0) + "\n" }.joined() + (output.header.isEmpty ? "" : "\n")
         if let stack = output.stackColumn, let measure = output.barColumn {
-            text += stacked(output.rows, stack: stack, measure: measure)
+            text += stacked(output.rows, stack: stack, measure: measure, totals: output.stackTotals)
         } else if let measure = output.barColumn {
             text += withBars(output.rows, measure: measure)
         } else {
@@ -44,9 +44,10 @@ public enum ReportRenderer {
         return RowRenderer.render(set, as: .table)
     }
 
-    /// One row per bucket: the measure for each value of the stack column, the total, and a
-    /// stacked bar; a legend says which fill is which value.
-    static func stacked(_ rows: RowSet, stack: String, measure: String) -> String {
+    /// One row per bucket: the measure for each value of the stack column, the total (the
+    /// bucket's own from `totals` when given: stacks of a field with several values per
+    /// finding overlap), and a stacked bar; a legend says which fill is which value.
+    static func stacked(_ rows: RowSet, stack: String, measure: String, totals bucketTotals: RowSet? = nil) -> String {
         guard let stackIndex = rows.columns.firstIndex(of: stack), let measureIndex = rows.columns.firstIndex(of: measure) else {
             return RowRenderer.render(rows, as: .table)
         }
@@ -61,8 +62,16 @@ public enum ReportRenderer {
         // Severity labels stack from critical to low; other values alphabetically.
         let severityOrder = ["critical", "high", "medium", "low", "(none)"]
         if order.allSatisfy(severityOrder.contains) { order.sort { severityOrder.firstIndex(of: $0)! < severityOrder.firstIndex(of: $1)! } }
-        let totals = perBucket.map { $0.1.values.reduce(0, +) }
-        let maximum = totals.max() ?? 0
+        var totals = perBucket.map { $0.1.values.reduce(0, +) }
+        if let bucketTotals, let column = bucketTotals.columns.firstIndex(of: measure) {
+            let own = Dictionary(bucketTotals.rows.compactMap { row -> (String, Int64)? in
+                guard case .text(let bucket) = row[0] else { return nil }
+                return (bucket, row[column].integerValue)
+            }, uniquingKeysWith: { a, _ in a })
+            totals = perBucket.enumerated().map { own[$0.element.0] ?? totals[$0.offset] }
+        }
+        // The bars are drawn to the largest stack (which may exceed the largest total).
+        let maximum = perBucket.map { $0.1.values.reduce(0, +) }.max() ?? 0
         var set = RowSet(columns: ["bucket_start"] + order + ["total", ""], rows: [])
         for (i, (bucket, values)) in perBucket.enumerated() {
             var barText = ""

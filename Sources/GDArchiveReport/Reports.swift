@@ -75,12 +75,16 @@ public struct ReportOutput: Sendable {
     /// Header lines for people (table format only): title, filter, range, samples left out.
     public var header: [String]
     public var rows: RowSet
-    /// Sample findings (or versions, in a timeline) left out.
+    /// Sample findings left out (see ``SampleScope``).
     public var samplesLeftOut: Int
     /// The column whose values bars are drawn for, in table format.
     public var barColumn: String?
     /// For `--by` timelines: the column whose values stack in one bar.
     public var stackColumn: String?
+    /// For `--by` timelines of a field with several values per finding (indicators), whose
+    /// stacks overlap: each bucket's own totals (`bucket_start` and the measures), a finding
+    /// and a version counted once. Nil where the stacks add up to the totals.
+    public var stackTotals: RowSet?
 
     public init(header: [String], rows: RowSet, samplesLeftOut: Int, barColumn: String?, stackColumn: String?) {
         self.header = header
@@ -88,6 +92,26 @@ public struct ReportOutput: Sendable {
         self.samplesLeftOut = samplesLeftOut
         self.barColumn = barColumn
         self.stackColumn = stackColumn
+    }
+}
+
+/// The one sample scope of every command: a finding is a GuardDuty sample finding when its
+/// latest version is a sample (`findings.sample`; a finding that was real never becomes a
+/// sample, see ArchiveWriter), and every version of a sample finding goes with it. Left out by
+/// default (unless `--include-samples` or the filter tests `sample`), counted in findings.
+/// The `sql` views hold everything; `real_findings` and `real_finding_versions` (migration
+/// 15) are this scope.
+enum SampleScope {
+    /// A condition on the row `f` (a finding's latest version, or any version) that holds when
+    /// its finding is a sample finding.
+    static func isSampleFinding(rowsAreFindings: Bool) -> String {
+        rowsAreFindings ? "f.sample = 1"
+            : "f.finding_key IN (SELECT finding_key FROM findings INDEXED BY findings_sample WHERE sample = 1)"
+    }
+
+    /// `isSampleFinding` negated, as a clause to append to a WHERE; "" when samples are kept.
+    static func leaveOut(_ exclude: Bool, rowsAreFindings: Bool) -> String {
+        exclude ? " AND NOT (\(isSampleFinding(rowsAreFindings: rowsAreFindings)))" : ""
     }
 }
 
@@ -101,12 +125,12 @@ public enum Reports {
         return (compiled.sql, compiled.bindings.map(\.databaseValue), compiled.summary, exclude)
     }
 
-    static func header(_ title: String, scope: ReportScope, summary: String, samples: Int, noun: String = "finding",
+    static func header(_ title: String, scope: ReportScope, summary: String, samples: Int,
                        now: Int64 = Timestamp.nowMilliseconds()) -> [String] {
         var lines = [title]
         if let filter = scope.filter, !filter.isEmpty { lines.append("filter: \(summary)") }
         if let range = scope.rangeDescription(now: now) { lines.append(range) }
-        if samples > 0 { lines.append("\(samples) sample \(noun)\(samples == 1 ? "" : "s") left out (--include-samples to count them)") }
+        if samples > 0 { lines.append("\(samples) sample finding\(samples == 1 ? "" : "s") left out (--include-samples to count them)") }
         return lines
     }
 
@@ -195,7 +219,7 @@ public enum Reports {
         // second time). Grouping by a column, the sample findings left out are counted in the
         // same pass; an indicator join may put a finding in several groups, so not then.
         let countsSamplesInPass = c.excludeSamples && group.join.isEmpty
-        let samplesClause = c.excludeSamples && !countsSamplesInPass ? " AND f.sample = 0" : ""
+        let samplesClause = SampleScope.leaveOut(c.excludeSamples && !countsSamplesInPass, rowsAreFindings: true)
         // The rows are counted here, in a dictionary by value, in one pass: GROUP BY sorted
         // every finding first (half of `report by` on a million versions).
         var samplesInPass = 0
@@ -329,16 +353,17 @@ public enum Reports {
         }
     }
 
-    /// Counts the sample findings a filter matches, starting from the samples: their small
-    /// partial index, materialised and joined first (without statistics, SQLite would start
-    /// from the filter's own index and run the whole filter a second time).
+    /// Counts the sample findings a filter matches (on version rows: the sample findings with
+    /// a version it matches), starting from the samples: their small partial index,
+    /// materialised and joined first (without statistics, SQLite would start from the filter's
+    /// own index and run the whole filter a second time). See ``SampleScope``.
     static func samplesSQL(view: String, conditions: String, extra: String = "") -> String {
         view == "latest_findings" ? """
             WITH s AS MATERIALIZED (SELECT finding_key FROM findings INDEXED BY findings_sample WHERE sample = 1)
             SELECT count(*) FROM s CROSS JOIN latest_findings f ON f.finding_key = s.finding_key WHERE (\(conditions))\(extra)
             """ : """
-            WITH s AS MATERIALIZED (SELECT version_id FROM versions INDEXED BY versions_sample WHERE sample = 1)
-            SELECT count(*) FROM s CROSS JOIN \(view) f ON f.version_id = s.version_id WHERE (\(conditions))\(extra)
+            WITH s AS MATERIALIZED (SELECT finding_key FROM findings INDEXED BY findings_sample WHERE sample = 1)
+            SELECT count(DISTINCT f.finding_key) FROM s CROSS JOIN \(view) f ON f.finding_key = s.finding_key WHERE (\(conditions))\(extra)
             """
     }
 
@@ -355,7 +380,7 @@ public enum Reports {
     /// last import. Rows: `metric`, `value` (the JSON form is one object).
     public static func summary(scope: ReportScope, on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> (output: ReportOutput, values: [(String, Cell)], bands: RowSet) {
         let c = try conditions(scope, now: now)
-        let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
+        let samplesClause = SampleScope.leaveOut(c.excludeSamples, rowsAreFindings: true)
         let arguments = StatementArguments(c.bindings)
         let measures = try windowMeasures(scope, now: now)
         let (totals, bandRows, lastImport) = try archive.database.read { db -> (Row, [Row], Row?) in

@@ -85,7 +85,7 @@ extension Reports {
                          on archive: Archive, now: Int64, countInSQL: Bool, versionsWorthABound: Int = versionsWorthABound) throws -> ReportOutput {
         let c = try conditions(scope, now: now, rowsAreFindings: false)
         let time = "f." + quoteIdentifier(scope.timeField.fieldName)
-        let samplesClause = c.excludeSamples ? " AND f.sample = 0" : ""
+        let samplesClause = SampleScope.leaveOut(c.excludeSamples, rowsAreFindings: false)
         let group = try by.map(groupExpression)
         // The range: --since/--until, else the data's own.
         func bound(_ text: String?, option: String) throws -> Int64? {
@@ -127,6 +127,8 @@ extension Reports {
         var counts = [[String: (findings: Int64, versions: Int64, occurrences: Int64)]](repeating: [:], count: max(0, starts.count - 1))
         // With `top`: the groups kept, largest first, then "(other)".
         var rankedKeys: [String]?
+        // With `by` a field of several values: each bucket's own totals (its stacks overlap).
+        var bucketTotals: [(findings: Int64, versions: Int64, occurrences: Int64)]?
         let samples: Int = try archive.database.read { db in
             guard !boundaries.isEmpty else { return 0 }
             let range = " AND \(time) >= ? AND \(time) < ?"
@@ -151,17 +153,15 @@ extension Reports {
             // The versions in range are read once and each is counted in its bucket (found
             // from the stored UTC text, correct in any zone): GROUP BY with count(DISTINCT)
             // sorted every version and looked each one up twice. Each version's occurrences
-            // (its count growth) are stored at import. Without `by`, the sample versions left
-            // out are counted in the same pass.
-            let countsSamplesInPass = c.excludeSamples && group == nil
-            let filter = "WHERE (\(c.sql))\(countsSamplesInPass ? "" : samplesClause)\(scanRange)"
-            var samples = 0
+            // (its count growth) are stored at import. The versions of sample findings are left
+            // out in the scan (see SampleScope) and the sample findings counted apart.
+            let filter = "WHERE (\(c.sql))\(samplesClause)\(scanRange)"
             if group == nil && countInSQL {
                 // Without `by`, inside SQLite: the aggregate gdarchive_timeline (C) counts
                 // every bucket in one scan.
                 try Self.registerTimelineAggregate(db)
                 let sql = "SELECT gdarchive_timeline(\(time), f.finding_key, f.occurrences, f.sample, ?, ?) FROM finding_versions f \(filter)"
-                let arguments: [DatabaseValue] = [boundaries.joined(separator: ",").databaseValue, (countsSamplesInPass ? 1 : 0).databaseValue]
+                let arguments: [DatabaseValue] = [boundaries.joined(separator: ",").databaseValue, 0.databaseValue]
                 if let blob = try Data.fetchOne(db, sql: sql, arguments: StatementArguments(arguments + c.bindings + scanRangeArguments)) {
                     let values = blob.withUnsafeBytes { raw in (0..<raw.count / 8).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self) } }
                     guard values.count == 4 * counts.count else {
@@ -170,28 +170,49 @@ extension Reports {
                     for index in counts.indices where values[4 * index + 1] > 0 {
                         counts[index][""] = (values[4 * index], values[4 * index + 1], values[4 * index + 2])
                     }
-                    samples = counts.indices.reduce(0) { $0 + Int(values[4 * $1 + 3]) }
                 }
             } else {
                 // With `by` (or when asked to), the rows come here, each with its group value.
                 let sql = """
-                    SELECT \(time), f.finding_key, f.sample, f.occurrences\(group.map { ", \($0.expression)" } ?? "")
+                    SELECT \(time), f.finding_key, f.sample, f.occurrences, f.version_id, f.updated_at, f.count, f.archived\(group.map { ", \($0.expression)" } ?? "")
                     FROM finding_versions f \(group?.join ?? "") \(filter)
                     """
                 let arguments = (group?.bindings ?? []) + c.bindings + scanRangeArguments
                 var finder = BucketFinder(boundaries: boundaries)
                 // By the group's value as shown, or by an indicator's value id, named at the end.
                 let byValueID = group?.labels != nil
+                // How a finding stacks (README, "One rule each"). A field with one value per
+                // version: versions and occurrences under each version's value, the finding once
+                // per bucket under its value in its last version there (the latest-version
+                // order), so the stacks add up to the bucket's findings. A field with several
+                // values (indicators): the finding, a version and its occurrences under each of
+                // its values, and the bucket's totals (`stackTotals`) count each once.
+                let multiValued = group?.labels != nil
+                let lastPerFinding = group != nil && !multiValued
                 var tallies = [[DatabaseValue: TimelineTally]](repeating: [:], count: counts.count)
+                var lasts = [[Int64: BucketLast]](repeating: [:], count: lastPerFinding ? counts.count : 0)
+                var totals = [TimelineTally](repeating: TimelineTally(), count: multiValued ? counts.count : 0)
+                var versionsSeen = [DistinctIntegers](repeating: DistinctIntegers(), count: multiValued ? counts.count : 0)
                 try RawStatement(db, sql).forEachRow(arguments: StatementArguments(arguments)) { row in
                     guard let index = row.withTextBytes(0, { $0.flatMap { finder.bucket(of: $0) } }) else { return }
-                    if countsSamplesInPass && row.int64OrZero(2) == 1 {
-                        samples += 1
+                    let key = group == nil ? DatabaseValue.null
+                        : byValueID ? row.databaseValue(8) : (displayText(row.databaseValue(8)) ?? "(none)").databaseValue
+                    let finding = row.int64OrZero(1), occurrences = row.int64OrZero(3)
+                    guard lastPerFinding else {
+                        tallies[index][key, default: TimelineTally()].add(finding: finding, occurrences: occurrences)
+                        if multiValued && versionsSeen[index].insert(row.int64OrZero(4)) {
+                            totals[index].add(finding: finding, occurrences: occurrences)
+                        }
                         return
                     }
-                    let key = group == nil ? DatabaseValue.null
-                        : byValueID ? row.databaseValue(4) : (displayText(row.databaseValue(4)) ?? "(none)").databaseValue
-                    tallies[index][key, default: TimelineTally()].add(finding: row.int64OrZero(1), occurrences: row.int64OrZero(3))
+                    tallies[index][key, default: TimelineTally()].add(versionWith: occurrences)
+                    let candidate = BucketLast(versionID: row.int64OrZero(4), updatedAt: row.text(5), count: row.int64(6),
+                                               archived: row.int64(7).map { $0 != 0 }, key: key)
+                    if let current = lasts[index][finding], !candidate.follows(current) { return }
+                    lasts[index][finding] = candidate
+                }
+                for (index, bucket) in lasts.enumerated() {
+                    for (finding, last) in bucket { tallies[index][last.key, default: TimelineTally()].findings.insert(finding) }
                 }
                 var labels: [Int64: String] = [:]
                 if let query = group?.labels {
@@ -209,8 +230,9 @@ extension Reports {
                 for (index, bucket) in named.enumerated() {
                     for (key, tally) in bucket { counts[index][key] = (Int64(tally.findings.count), tally.versions, tally.occurrences) }
                 }
+                if multiValued { bucketTotals = totals.map { (Int64($0.findings.count), $0.versions, $0.occurrences) } }
             }
-            guard c.excludeSamples && !countsSamplesInPass else { return samples }
+            guard c.excludeSamples else { return 0 }
             return try Int.fetchOne(db, sql: Reports.samplesSQL(view: "finding_versions", conditions: c.sql, extra: range),
                                     arguments: StatementArguments(c.bindings + rangeArguments)) ?? 0
         }
@@ -227,13 +249,22 @@ extension Reports {
         }
         let columns = ["bucket_start"] + (by.map { [$0] } ?? []) + Measure.allCases.map(\.rawValue)
         var head = header("timeline by \(bucket.rawValue) of \(scope.timeField.fieldName)\(by.map { ", by \($0)" } ?? "") in \(timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier) (measure: \(measure.rawValue))",
-                          scope: scope, summary: c.summary, samples: samples, noun: "version", now: now)
+                          scope: scope, summary: c.summary, samples: samples, now: now)
         if starts.isEmpty { head.append("nothing in range") }
         if let top, let by, rankedKeys?.last == "(other)" {
             head.append("the \(top) \(by) value\(top == 1 ? "" : "s") with the most \(measure.rawValue) over the range; the others summed into (other)")
         }
-        return ReportOutput(header: head, rows: RowSet(columns: columns, rows: rows), samplesLeftOut: samples,
-                            barColumn: measure.rawValue, stackColumn: by)
+        var output = ReportOutput(header: head, rows: RowSet(columns: columns, rows: rows), samplesLeftOut: samples,
+                                  barColumn: measure.rawValue, stackColumn: by)
+        if let bucketTotals, let by {
+            head.append("a finding with several \(by) values counts once under each; a bucket's total counts it once")
+            output.header = head
+            output.stackTotals = RowSet(columns: ["bucket_start"] + Measure.allCases.map(\.rawValue), rows: bucketTotals.indices.map { index in
+                [.text(formatBucket(starts[index], timeZone: timeZone)), .int(bucketTotals[index].findings), .int(bucketTotals[index].versions),
+                 .int(bucketTotals[index].occurrences)]
+            })
+        }
+        return output
     }
 }
 
@@ -256,6 +287,11 @@ struct TimelineTally {
 
     mutating func add(finding: Int64, occurrences: Int64) {
         findings.insert(finding)
+        add(versionWith: occurrences)
+    }
+
+    /// One more version, its finding counted elsewhere.
+    mutating func add(versionWith occurrences: Int64) {
         versions += 1
         self.occurrences += occurrences
     }
@@ -299,6 +335,25 @@ extension Reports {
             return result
         }
         return (merged, Array(ranked.prefix(top)) + ["(other)"])
+    }
+}
+
+/// A finding's last version in a bucket so far (the latest-version order, import order last)
+/// and its group value.
+struct BucketLast {
+    var versionID: Int64
+    var updatedAt: String?
+    var count: Int64?
+    var archived: Bool?
+    var key: DatabaseValue
+
+    /// Whether this version comes after `other` in the latest-version order.
+    func follows(_ other: BucketLast) -> Bool {
+        if updatedAt == other.updatedAt && count == other.count && (archived ?? false) == (other.archived ?? false) {
+            return versionID > other.versionID
+        }
+        return ArchiveWriter.isAtLeastAsRecent(updatedAt: updatedAt, count: count, archived: archived,
+                                               thanUpdatedAt: other.updatedAt, count: other.count, archived: other.archived)
     }
 }
 
@@ -362,13 +417,19 @@ struct DistinctIntegers {
     private(set) var count = 0
     private static let empty = Int64.min
 
-    mutating func insert(_ value: Int64) {
+    /// Adds `value`; true when it was not there yet.
+    @discardableResult
+    mutating func insert(_ value: Int64) -> Bool {
         if value == Self.empty {
-            if !hasEmptyMarker { hasEmptyMarker = true; count += 1 }
-            return
+            if hasEmptyMarker { return false }
+            hasEmptyMarker = true
+            count += 1
+            return true
         }
         if (count + 1) * 4 > slots.count * 3 { grow() }
-        if place(value) { count += 1 }
+        guard place(value) else { return false }
+        count += 1
+        return true
     }
 
     /// Puts `value` in its slot; false when it was there already.

@@ -36,6 +36,13 @@ SELECT f.latest_version_id AS version_id, f.finding_key, f.id, f.arn, f.account_
        f.version_count
 FROM findings f;
 
+CREATE VIEW real_finding_versions AS
+SELECT * FROM finding_versions
+WHERE finding_key NOT IN (SELECT finding_key FROM findings WHERE sample = 1);
+
+CREATE VIEW real_findings AS
+SELECT * FROM latest_findings WHERE sample = 0;
+
 CREATE VIEW version_bodies AS
 SELECT d.version_id,
        coalesce((SELECT gdarchive_body(f.data, (SELECT x.data FROM version_blobs x WHERE x.version_id = f.base_version_id))
