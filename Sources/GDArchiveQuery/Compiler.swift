@@ -78,6 +78,16 @@ public enum FilterCompiler {
     /// The SQL function the archive registers to drop array indexes from a `json_tree` key:
     /// `$.a[0].b` → `$.a.b`.
     public static let pathFunction = "gdarchive_path"
+    /// The one reading of a dotted path, shared by filters, `report by`, `timeline --by` and
+    /// `--fields`: every value (not an object or array) that `segments` reach in `body`,
+    /// through arrays at any depth (`$.a[0].b` is `$.a.b`), as the rows of a `json_tree` named
+    /// `alias` that `condition` picks (their value is `alias.atom`). The bindings, in order:
+    /// the tree's root, then the path.
+    public static func pathLeaves(of body: String, alias: String, _ segments: [String]) -> (table: String, condition: String, bindings: [QueryValue]) {
+        ("json_tree(\(body), ?) \(alias)", "\(pathFunction)(\(alias).fullkey) = ? AND \(alias).type NOT IN ('object', 'array')",
+         [.text("$." + segments[0]), .text("$." + segments.joined(separator: "."))])
+    }
+
     /// The archive's SQL function `gdarchive_cidr_contains(cidr, ip)` (see ``CIDR``).
     public static let cidrFunction = "gdarchive_cidr_contains"
 
@@ -268,8 +278,8 @@ public enum FilterCompiler {
             case .path(let segments):
                 // Any value at the path matches, through arrays at any depth (`json_tree`).
                 func tree() -> (String, [QueryValue]) {
-                    ("EXISTS (SELECT 1 FROM json_tree(vb.body, ?) t WHERE \(FilterCompiler.pathFunction)(t.fullkey) = ? AND t.type NOT IN ('object', 'array') AND \(predicate.sql("t.atom")))",
-                     [.text("$." + segments[0]), .text("$." + segments.joined(separator: "."))] + predicate.values)
+                    let leaves = FilterCompiler.pathLeaves(of: "vb.body", alias: "t", segments)
+                    return ("EXISTS (SELECT 1 FROM \(leaves.table) WHERE \(leaves.condition) AND \(predicate.sql("t.atom")))", leaves.bindings + predicate.values)
                 }
                 var sql = SQLText()
                 sql.add("EXISTS (SELECT 1 FROM version_bodies vb WHERE vb.version_id = f.version_id AND ")

@@ -154,7 +154,7 @@ public struct FindingHistory: Sendable {
                 [.int(Int64(i + 1)), v.updatedAt.map(Cell.text) ?? .null, v.count.map(Cell.int) ?? .null,
                  v.countIncrease.map(Cell.int) ?? .null, v.lastSeen.map(Cell.text) ?? .null, v.severity.map(Cell.double) ?? .null,
                  v.archived.map(Cell.bool) ?? .null, .bool(v.isLatest), v.firstSeenIn.map(Cell.text) ?? .null,
-                 .list(v.changedFields)]
+                 .list(v.changedFields.map(Cell.text))]
             })
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GDArchiveBasics
+import GDArchiveJSON
 import GDArchiveQuery
 import GDArchiveStore
 import GRDB
@@ -46,6 +47,8 @@ public struct QueryRequest: Sendable {
     /// the message and a hint (a typo such as `instanceid` is an error, not 0 rows). Nil: every
     /// path is taken as written.
     public var checkPath: PathChecker?
+    /// What a dotted path reaches (see ``PathShape``); nil, or nil for a path: unknown.
+    public var pathShape: PathShaper?
 
     public init(filter: String? = nil) {
         self.filter = filter
@@ -61,6 +64,21 @@ public struct QueryRequest: Sendable {
 /// See ``QueryRequest/checkPath``.
 public typealias PathChecker = @Sendable ([String]) -> (message: String, hint: String?)?
 
+/// What a dotted path reaches in a finding, as GuardDuty's API model says (the CLI asks the
+/// model; see ``QueryRequest/pathShape``). A path the model does not know is read as if it
+/// might hold several values.
+public enum PathShape: Sendable, Equatable {
+    /// At most one value per version: no list lies on the path.
+    case single
+    /// Any number: a list lies on the path (`resource.s3BucketDetails.name`), or it names one.
+    case several
+    /// A structure or map, with the paths below it: no value to count or print by.
+    case object(below: [String])
+}
+
+/// See ``QueryRequest/pathShape``.
+public typealias PathShaper = @Sendable ([String]) -> PathShape?
+
 /// What a query found.
 public struct QueryResult: Sendable {
     public var rows: RowSet
@@ -73,11 +91,16 @@ public struct QueryResult: Sendable {
 public enum QueryRequestError: Error, CustomStringConvertible, Equatable {
     case filter(QueryError, text: String, option: String)
     case unknownField(String, suggestions: [String])
+    /// A path that holds an object, where a value is needed (`report by resource`).
+    case objectField(String, below: [String])
 
     public var description: String {
         switch self {
         case .filter(let error, let text, let option):
             return (option.isEmpty ? "" : "in \(option): ") + error.rendered(filter: text)
+        case .objectField(let name, let below):
+            let shown = below.prefix(12).map { "'\($0)'" }.joined(separator: ", ") + (below.count > 12 ? ", … (\(below.count - 12) more)" : "")
+            return "error: '\(name)' holds an object, not a value to count by\nhint: use a path below it: \(shown)"
         case .unknownField(let name, let suggestions):
             return "error: unknown field '\(name)'" + (suggestions.isEmpty ? "\nhint: run `gdarchive fields` to list the fields"
                 : "\nhint: did you mean " + suggestions.map { "'\($0)'" }.joined(separator: " or ") + "?")
@@ -98,26 +121,40 @@ public enum FindingQuery {
         """
     }
 
-    /// The SQL that selects one output field of a row `f`, and its bindings.
-    static func selectExpression(for name: String) throws -> (String, [DatabaseValue]) {
+    /// A dotted path (or a top-level member name) as its segments; nil for other names.
+    static func pathSegments(_ name: String) throws -> [String]? {
+        guard FieldCatalog.field(named: name) == nil, name.contains(".") || FieldCatalog.topLevelMembers.contains(name) else { return nil }
+        let segments = name.split(separator: ".").map(String.init)
+        guard segments.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) } }) else {
+            throw QueryRequestError.unknownField(name, suggestions: [])
+        }
+        return segments
+    }
+
+    /// The SQL that selects one output field of a row `f`, its bindings, and whether it is a
+    /// list (a JSON array of the values a path reaches through a list, ``PathShape/several``).
+    static func selectExpression(for name: String, shape: PathShaper? = nil) throws -> (sql: String, bindings: [DatabaseValue], isList: Bool) {
+
         if let field = FieldCatalog.field(named: name) {
             switch field.storage {
             case .column(let column):
-                return ("f." + quoteIdentifier(column), [])
+                return ("f." + quoteIdentifier(column), [], false)
             case .indicator(let kind):
-                return ("(SELECT group_concat(value, ',') FROM (SELECT value FROM \(versionIndicators(kinds: 1)) ORDER BY value))", [kind.databaseValue])
+                return ("(SELECT group_concat(value, ',') FROM (SELECT value FROM \(versionIndicators(kinds: 1)) ORDER BY value))", [kind.databaseValue], false)
             case .anyIOC:
                 let kinds = FieldCatalog.iocKinds
                 return ("(SELECT group_concat(kind || ':' || value, ',') FROM (SELECT kind, value FROM \(versionIndicators(kinds: kinds.count)) ORDER BY kind, value))",
-                        kinds.map(\.databaseValue))
+                        kinds.map(\.databaseValue), false)
             }
         }
-        if name.contains(".") || FieldCatalog.topLevelMembers.contains(name) {
-            let segments = name.split(separator: ".")
-            guard segments.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) } }) else {
-                throw QueryRequestError.unknownField(name, suggestions: [])
+        if let segments = try pathSegments(name) {
+            if shape?(segments) == .several {
+                // Every value the path reaches through its lists, in body order (nulls left out).
+                let leaves = FilterCompiler.pathLeaves(of: "f.body", alias: "pv", segments)
+                return ("(SELECT json_group_array(pv.atom) FROM \(leaves.table) WHERE \(leaves.condition) AND pv.type != 'null')",
+                        leaves.bindings.map(\.databaseValue), true)
             }
-            return ("json_extract(f.body, ?)", [("$." + name).databaseValue])
+            return ("json_extract(f.body, ?)", [("$." + name).databaseValue], false)
         }
         throw QueryRequestError.unknownField(name, suggestions: FieldCatalog.suggestions(for: name))
     }
@@ -191,18 +228,20 @@ public enum FindingQuery {
         let (conditions, mentionsSample) = try compileConditions(request, now: now)
         let view = request.allVersions ? "finding_versions" : "latest_findings"
         let fields = request.outputColumns
+        var lists: [Bool] = []
         var selects: [String] = []
         var selectBindings: [DatabaseValue] = []
         for name in fields {
             if request.raw { selects.append("f.body"); continue }
-            let (sql, bindings) = try selectExpression(for: name)
+            let (sql, bindings, isList) = try selectExpression(for: name, shape: request.pathShape)
+            lists.append(isList)
             selects.append(sql + " AS " + quoteIdentifier(name))
             selectBindings += bindings
         }
         var order = "f.updated_at DESC, f.version_id DESC"
         var orderBindings: [DatabaseValue] = []
         if let sort = request.sort {
-            let (sql, bindings) = try selectExpression(for: sort)
+            let (sql, bindings, _) = try selectExpression(for: sort)
             order = sql + (request.descending == true ? " DESC" : " ASC") + ", f.version_id"
             orderBindings = bindings
         } else if request.descending == false {
@@ -232,6 +271,9 @@ public enum FindingQuery {
                 for i in cells.indices where i < boolean.count && boolean[i] {
                     if case .int(let flag) = cells[i] { cells[i] = .bool(flag != 0) }
                 }
+                for i in cells.indices where i < lists.count && lists[i] {
+                    if case .text(let array) = cells[i] { cells[i] = Cell(jsonArray: array) }
+                }
                 try body(cells)
             }
             return (fields, samples, conditions)
@@ -250,6 +292,25 @@ extension QueryValue {
 }
 
 extension Cell {
+    /// A JSON array that SQLite wrote (`json_group_array`) as a list of its values; the text
+    /// itself if it is not one.
+    init(jsonArray text: String) {
+        guard case .array(let elements)? = try? JSONParser.parse(Array(text.utf8)) else {
+            self = .text(text)
+            return
+        }
+        self = .list(elements.map { element in
+            switch element {
+            case .null: return .null
+            case .bool(let flag): return .bool(flag)
+            case .number(let literal):
+                return Int64(literal).map(Cell.int) ?? Double(literal).flatMap { $0.isFinite ? Cell.double($0) : nil } ?? .text(literal)
+            case .string(let string): return .text(string)
+            case .array, .object: return .text(CanonicalJSON.string(element))
+            }
+        })
+    }
+
     init(_ value: DatabaseValue) {
         switch value.storage {
         case .null: self = .null

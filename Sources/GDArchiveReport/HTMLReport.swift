@@ -122,7 +122,7 @@ public enum HTMLReport {
                 case .int(let n): return String(n)
                 case .double(let d): return d == d.rounded() ? String(Int64(d)) : String(d)
                 case .bool(let b): return b ? "true" : "false"
-                case .list(let items): return items.joined(separator: ", ")
+                case .list(let items): return items.map(RowRenderer.plain).joined(separator: ", ")
                 case .null: return ""
                 }
             }

@@ -35,7 +35,7 @@ public enum Cell: Sendable, Equatable {
     case double(Double)
     case text(String)
     /// A list: a JSON array; in the other formats its elements joined by ", ".
-    case list([String])
+    case list([Cell])
 
     /// The integer, or 0 for anything else (for sizing bars).
     var integerValue: Int64 {

@@ -31,6 +31,8 @@ public struct ReportScope: Sendable {
     public var includeSamples = false
     /// See ``QueryRequest/checkPath``.
     public var checkPath: PathChecker?
+    /// See ``QueryRequest/pathShape``.
+    public var pathShape: PathShaper?
 
     public init(filter: String? = nil) {
         self.filter = filter
@@ -66,6 +68,7 @@ public struct ReportScope: Sendable {
         request.timeField = timeField
         request.includeSamples = includeSamples
         request.checkPath = checkPath
+        request.pathShape = pathShape
         return request
     }
 }
@@ -136,16 +139,32 @@ public enum Reports {
 
     // MARK: - report by
 
+    /// How rows are grouped by a field.
+    struct Grouping {
+        /// The group's value in a row (its first bindings are the expression's).
+        var expression: String
+        /// A join the expression needs, and its bindings after the expression's.
+        var join: String
+        var bindings: [DatabaseValue]
+        /// Grouping by indicators: the query that names the value ids the expression gives.
+        var labels: IndicatorLabels?
+        /// Whether a version may have several values (indicators, a path through a list):
+        /// then the join gives a row per value, and a finding counts under each.
+        var severalValues: Bool
+    }
+
     /// How rows are grouped by `field` (a short field, indicator kind or path): an SQL
     /// expression and a join it needs. Grouping by indicators, the expression is a value id
     /// and `labels` the query that names the values (``IndicatorLabels``): counting by number
     /// and naming each group once took a third less time on a million versions than building
-    /// and hashing a `kind:value` string per row.
-    static func groupExpression(_ field: String) throws -> (expression: String, join: String, bindings: [DatabaseValue], labels: IndicatorLabels?) {
+    /// and hashing a `kind:value` string per row. A path reads what filters read
+    /// (``FilterCompiler/pathLeaves(of:alias:_:)``): through lists, a row per value; a path
+    /// to an object is an error that names the paths below it.
+    static func groupExpression(_ field: String, shape: PathShaper? = nil) throws -> Grouping {
         if let known = FieldCatalog.field(named: field) {
             let kinds: [String]
             switch known.storage {
-            case .column(let column): return ("f." + quoteIdentifier(column), "", [], nil)
+            case .column(let column): return Grouping(expression: "f." + quoteIdentifier(column), join: "", bindings: [], labels: nil, severalValues: false)
             case .indicator(let kind): kinds = [kind]
             case .anyIOC: kinds = FieldCatalog.iocKinds
             }
@@ -157,10 +176,22 @@ public enum Reports {
                 SELECT iv.value_id, \(label) FROM indicator_values iv JOIN indicator_kinds k ON k.kind_id = iv.kind_id
                 WHERE \(FilterCompiler.kindCondition("iv.kind_id", kinds: kinds.count))
                 """, bindings: kinds.map(\.databaseValue))
-            return ("vi.value_id", join, kinds.map(\.databaseValue), labels)
+            return Grouping(expression: "vi.value_id", join: join, bindings: kinds.map(\.databaseValue), labels: labels, severalValues: true)
         }
-        let (expression, bindings) = try FindingQuery.selectExpression(for: field)
-        return (expression, "", bindings, nil)
+        if let segments = try FindingQuery.pathSegments(field) {
+            switch shape?(segments) {
+            case .object(let below)?:
+                throw QueryRequestError.objectField(field, below: below)
+            case .single?:
+                return Grouping(expression: "json_extract(f.body, ?)", join: "", bindings: [("$." + field).databaseValue], labels: nil, severalValues: false)
+            case .several?, nil:
+                let leaves = FilterCompiler.pathLeaves(of: "f.body", alias: "pv", segments)
+                return Grouping(expression: "pv.atom", join: "LEFT JOIN \(leaves.table) ON \(leaves.condition) AND pv.type != 'null'",
+                                bindings: leaves.bindings.map(\.databaseValue), labels: nil, severalValues: true)
+            }
+        }
+        let (expression, bindings, _) = try FindingQuery.selectExpression(for: field)
+        return Grouping(expression: expression, join: "", bindings: bindings, labels: nil, severalValues: false)
     }
 
     /// The query that names the indicator values of a grouping: `value_id`, label.
@@ -211,7 +242,7 @@ public enum Reports {
     public static func by(_ field: String, scope: ReportScope, measure: Measure = .findings, top: Int? = nil,
                           on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
         let c = try conditions(scope, now: now)
-        let group = try groupExpression(field)
+        let group = try groupExpression(field, shape: scope.pathShape)
         let measures = try windowMeasures(scope, now: now)
         // Each row is one finding in one group: grouping by a column trivially, and with an
         // indicator join too, since a version has each (kind, value) once and a finding one
@@ -223,10 +254,11 @@ public enum Reports {
         // The rows are counted here, in a dictionary by value, in one pass: GROUP BY sorted
         // every finding first (half of `report by` on a million versions).
         var samplesInPass = 0
+        var sawSeveral = false
         let rows: [GroupRow] = try archive.database.read { db in
             let sql = """
                 \(measures.with)
-                SELECT \(group.expression) AS g, f.sample, \(measures.versions), \(measures.occurrences)
+                SELECT \(group.expression) AS g, f.sample, \(measures.versions), \(measures.occurrences), f.finding_key
                 FROM latest_findings f \(measures.join) \(group.join)
                 WHERE (\(c.sql))\(samplesClause)
                 """
@@ -248,12 +280,22 @@ public enum Reports {
                 return Array(groups.values) + (none.findings > 0 ? [none] : [])
             }
             var groups: [DatabaseValue: GroupRow] = [:]
+            // Through a list, a finding's rows come together (the join is its inner loop); a
+            // value it holds twice counts once.
+            var finding: Int64?
+            var values: Set<DatabaseValue> = []
             try statement.forEachRow(arguments: arguments) { row in
                 if countsSamplesInPass && row.int64OrZero(1) == 1 {
                     samplesInPass += 1
                     return
                 }
                 let value = row.databaseValue(0)
+                if group.severalValues {
+                    let key = row.int64OrZero(4)
+                    if key != finding { finding = key; values = [] }
+                    guard values.insert(value).inserted else { return }
+                    if values.count > 1 { sawSeveral = true }
+                }
                 groups[value, default: GroupRow(value: displayText(value), findings: 0, versions: 0, occurrences: 0)]
                     .add(versions: row.int64OrZero(2), occurrences: row.int64OrZero(3))
             }
@@ -267,7 +309,7 @@ public enum Reports {
         })
         let isIndicator = FieldCatalog.field(named: field).map { if case .column = $0.storage { return false } else { return true } } ?? false
         var head = header("findings by \(field) (latest versions; measure: \(measure.rawValue))", scope: scope, summary: c.summary, samples: samples, now: now)
-        if isIndicator { head.append("a finding with several \(field) values counts once under each") }
+        if isIndicator || sawSeveral { head.append("a finding with several \(field) values counts once under each") }
         return ReportOutput(header: head, rows: set, samplesLeftOut: samples, barColumn: measure.rawValue, stackColumn: nil)
     }
 

@@ -105,7 +105,7 @@ public enum RowRenderer {
         case .int(let i): return String(i)
         case .double(let d): return d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)) : "null"
         case .text(let s): return jsonString(s)
-        case .list(let items): return "[" + items.map(jsonString).joined(separator: ",") + "]"
+        case .list(let items): return "[" + items.map(json).joined(separator: ",") + "]"
         }
     }
 
@@ -136,7 +136,7 @@ public enum RowRenderer {
         case .int(let i): return String(i)
         case .double: return json(cell)
         case .text(let s): return s
-        case .list(let items): return items.joined(separator: ", ")
+        case .list(let items): return items.map(plain).joined(separator: ", ")
         }
     }
 
@@ -144,7 +144,7 @@ public enum RowRenderer {
     static func display(_ cell: Cell) -> String {
         switch cell {
         case .int(let i): return groupThousands(i)
-        case .list(let items) where items.count > 6: return items.prefix(6).joined(separator: ", ") + ", +\(items.count - 6) more"
+        case .list(let items) where items.count > 6: return items.prefix(6).map(plain).joined(separator: ", ") + ", +\(items.count - 6) more"
         default: return plain(cell)
         }
     }

@@ -86,7 +86,7 @@ extension Reports {
         let c = try conditions(scope, now: now, rowsAreFindings: false)
         let time = "f." + quoteIdentifier(scope.timeField.fieldName)
         let samplesClause = SampleScope.leaveOut(c.excludeSamples, rowsAreFindings: false)
-        let group = try by.map(groupExpression)
+        let group = try by.map { try groupExpression($0, shape: scope.pathShape) }
         // The range: --since/--until, else the data's own.
         func bound(_ text: String?, option: String) throws -> Int64? {
             guard let text else { return nil }
@@ -185,9 +185,14 @@ extension Reports {
                 // version: versions and occurrences under each version's value, the finding once
                 // per bucket under its value in its last version there (the latest-version
                 // order), so the stacks add up to the bucket's findings. A field with several
-                // values (indicators): the finding, a version and its occurrences under each of
-                // its values, and the bucket's totals (`stackTotals`) count each once.
-                let multiValued = group?.labels != nil
+                // values (indicators, a path through a list): the finding, a version and its
+                // occurrences under each of its values, and the bucket's totals (`stackTotals`)
+                // count each once.
+                let multiValued = group?.severalValues == true
+                // Through a list, a version's rows come together (the join is its inner loop);
+                // a value it holds twice counts once.
+                var version: Int64?
+                var versionValues: Set<DatabaseValue> = []
                 let lastPerFinding = group != nil && !multiValued
                 var tallies = [[DatabaseValue: TimelineTally]](repeating: [:], count: counts.count)
                 var lasts = [[Int64: BucketLast]](repeating: [:], count: lastPerFinding ? counts.count : 0)
@@ -198,6 +203,11 @@ extension Reports {
                     let key = group == nil ? DatabaseValue.null
                         : byValueID ? row.databaseValue(8) : (displayText(row.databaseValue(8)) ?? "(none)").databaseValue
                     let finding = row.int64OrZero(1), occurrences = row.int64OrZero(3)
+                    if multiValued && group?.labels == nil {
+                        let id = row.int64OrZero(4)
+                        if id != version { version = id; versionValues = [] }
+                        guard versionValues.insert(key).inserted else { return }
+                    }
                     guard lastPerFinding else {
                         tallies[index][key, default: TimelineTally()].add(finding: finding, occurrences: occurrences)
                         if multiValued && versionsSeen[index].insert(row.int64OrZero(4)) {

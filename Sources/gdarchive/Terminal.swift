@@ -127,6 +127,14 @@ enum Terminal {
         }
     }
 
+    /// What a dotted path reaches, from GuardDuty's API model (``GuardDutyModel/pathShape(_:)``):
+    /// a structure is an object, a list on the way several values, else one.
+    static let pathShape: PathShaper = { segments in
+        guard let shape = GuardDutyModel.pathShape(segments) else { return nil }
+        if let below = shape.below { return .object(below: below) }
+        return shape.throughList ? .several : .single
+    }
+
     static func openArchive(_ globals: GlobalOptions, mode: Archive.OpenMode) throws -> Archive {
         let path = globals.archivePath()
         // Seconds, 0 to a day: `inf`, `nan`, a negative or huge number trapped (or meant nothing).

@@ -74,6 +74,9 @@ import Testing
             let page = try runGDArchive(["--db", db, "report", "html"] + extra).stdout
             #expect(page.contains(#"id="total-versions">\#(versions)</span>"#))
         }
+        // show tells a sample finding's whole story, every version (samples are left out of counts, not hidden).
+        let story = try #require(try Self.json(runGDArchive(["--db", db, "show", generator.id(100), "--format", "json"])) as? [[String: Any]])
+        #expect(story.count == 3 && story.filter { $0["latest"] as? Bool == true }.map { $0["version"] as? Int } == [3])
         // The sql views hold everything; real_findings and real_finding_versions are the default scope.
         let counts = try runGDArchive(["--db", db, "sql", """
             SELECT (SELECT count(*) FROM latest_findings), (SELECT count(*) FROM finding_versions),
@@ -145,6 +148,12 @@ import Testing
         }
         #expect(escalatedInAWeek, "the data changes severity inside a week")
 
+        // show gives each version's severity as written.
+        for id in Set(versions.map(\.id)).sorted().prefix(5) {
+            let story = try #require(try Self.json(runGDArchive(["--db", db, "show", id, "--format", "json"])) as? [[String: Any]])
+            let written = versions.filter { $0.id == id }.map(\.label)
+            #expect(story.compactMap { ($0["severity"] as? Int).flatMap { labels[$0] } } == written, "\(id)")
+        }
         let stacked = Self.csvRows(try runGDArchive(["--db", db, "report", "timeline", "--bucket", "week", "--by", "severity_label", "--format", "csv"]))
         var printed: [String: [String: Int]] = [:]
         var printedVersions: [String: [String: Int]] = [:]
@@ -192,5 +201,103 @@ import Testing
             if stackSum > (totals[bucket] ?? 0) { overlapping += 1 }
         }
         #expect(overlapping > 0, "some week has a finding under two remote IPs")
+    }
+
+    @Test func pathsThroughListsCountEachValueOncePerFinding() throws {
+        let tmp = try TemporaryDirectory()
+        let generator = FindingGenerator(seed: 4)
+        var random = SeededGenerator(seed: 44)
+        let paths = ["resource.s3BucketDetails.name", "resource.instanceDetails.tags.value",
+                     "service.action.portProbeAction.portProbeDetails.localPortDetails.port"]
+        // Per finding id, its versions in order, each with the values of each path (in body order, repeats kept).
+        var history: [String: [(updated: String, values: [String: [String]])]] = [:]
+        var lines: [String] = []
+        for n in 0..<60 {
+            for v in 1...2 {
+                var finding = try Self.object(generator.finding(number: n, version: v, spacing: 86_400 * 20))
+                var values: [String: [String]] = [:]
+                var resource = try #require(finding["resource"] as? [String: Any])
+                if var buckets = resource["s3BucketDetails"] as? [[String: Any]] {
+                    let names = (0..<Int.random(in: 1...3, using: &random)).map { _ in "bucket-\(Int.random(in: 0..<4, using: &random))" }
+                    buckets = names.map { ["arn": "arn:aws:s3:::\($0)", "name": $0, "type": "Destination", "tags": [] as [Any]] }
+                    resource["s3BucketDetails"] = buckets
+                    values[paths[0]] = names
+                }
+                if var instance = resource["instanceDetails"] as? [String: Any] {
+                    let tags = (0..<Int.random(in: 0...3, using: &random)).map { _ in "tag-\(Int.random(in: 0..<4, using: &random))" }
+                    instance["tags"] = tags.map { ["key": "k", "value": $0] }
+                    resource["instanceDetails"] = instance
+                    values[paths[1]] = tags
+                }
+                finding["resource"] = resource
+                if var service = finding["service"] as? [String: Any], var action = service["action"] as? [String: Any],
+                   var probe = action["portProbeAction"] as? [String: Any], let details = probe["portProbeDetails"] as? [[String: Any]] {
+                    let ports = (0..<Int.random(in: 1...3, using: &random)).map { _ in [22, 80, 443].randomElement(using: &random)! }
+                    probe["portProbeDetails"] = ports.map { port -> [String: Any] in
+                        var detail = details[0]
+                        detail["localPortDetails"] = ["port": port, "portName": "P\(port)"]
+                        return detail
+                    }
+                    action["portProbeAction"] = probe
+                    service["action"] = action
+                    finding["service"] = service
+                    values[paths[2]] = ports.map(String.init)
+                }
+                lines.append(try Self.line(finding))
+                history[finding["id"] as! String, default: []].append((finding["updatedAt"] as! String, values))
+            }
+        }
+        let db = tmp.path("a.sqlite")
+        #expect(try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", lines.joined(separator: "\n") + "\n")]).status == 0)
+        let latest = history.mapValues { $0.max { $0.updated < $1.updated }! }
+
+        for path in paths {
+            // report by: each distinct value of a finding's latest version once; (none) without one.
+            var truth: [String: Int] = [:]
+            for (_, version) in latest {
+                let values = Set(version.values[path] ?? [])
+                if values.isEmpty { truth["(none)", default: 0] += 1 }
+                for value in values { truth[value, default: 0] += 1 }
+            }
+            let by = Self.csvRows(try runGDArchive(["--db", db, "report", "by", path, "--format", "csv"]))
+            #expect(Dictionary(uniqueKeysWithValues: by.map { ($0[0], Int($0[1])!) }) == truth, "\(path)")
+            #expect(truth.count >= 3, "\(path) has several values")
+            // A filter on one value finds the same findings.
+            let value = try #require(truth.keys.filter { $0 != "(none)" }.sorted().first)
+            let literal = Int(value) != nil ? value : "'\(value)'"
+            let found = try runGDArchive(["--db", db, "query", "\(path) = \(literal)", "--fields", "id", "--format", "tsv"])
+            #expect(found.stdout.split(separator: "\n").count - 1 == truth[value], "\(path) = \(literal): \(found.stderr)")
+            // timeline --by: in each month, a finding under each value one of its versions there has.
+            var monthly: [String: Set<String>] = [:]
+            for (id, versions) in history {
+                for version in versions {
+                    for value in version.values[path] ?? [] { monthly["\(version.updated.prefix(7)) \(value)", default: []].insert(id) }
+                }
+            }
+            let timeline = Self.csvRows(try runGDArchive(["--db", db, "report", "timeline", "--bucket", "month", "--by", path, "--format", "csv"]))
+            var printed: [String: Int] = [:]
+            for row in timeline where row[1] != "(none)" && Int(row[2])! > 0 { printed["\(row[0].prefix(7)) \(row[1])"] = Int(row[2])! }
+            #expect(printed == monthly.mapValues(\.count), "\(path)")
+        }
+
+        // --fields: the values as a JSON array (numbers as numbers), joined in CSV.
+        let rows = try #require(try Self.json(runGDArchive(["--db", db, "query", "--fields", "id," + paths.joined(separator: ","), "--format", "json", "--limit", "1000"])) as? [[String: Any]])
+        #expect(rows.count == 60)
+        for row in rows {
+            let version = try #require(latest[row["id"] as! String])
+            #expect((row[paths[0]] as? [String]) == (version.values[paths[0]] ?? []))
+            #expect((row[paths[1]] as? [String]) == (version.values[paths[1]] ?? []))
+            #expect((row[paths[2]] as? [Int])?.map(String.init) == (version.values[paths[2]] ?? []))
+        }
+        let csv = try runGDArchive(["--db", db, "query", "--fields", "id,resource.s3BucketDetails.name", "--format", "csv", "resource_type = 'S3Bucket'"]).stdout
+        let bucketFinding = try #require(latest.first { ($0.value.values[paths[0]]?.count ?? 0) > 1 })
+        #expect(csv.contains("\(bucketFinding.key),\"\(bucketFinding.value.values[paths[0]]!.joined(separator: ", "))\""), "\(csv)")
+
+        // An object is no value to count by: the error names the paths below it.
+        for object in ["resource", "resource.s3BucketDetails"] {
+            let refused = try runGDArchive(["--db", db, "report", "by", object])
+            #expect(refused.status == 64)
+            #expect(refused.stderr.contains("'\(object)' holds an object") && refused.stderr.contains("'\(object).\(object == "resource" ? "instanceDetails" : "name")'"), "\(refused.stderr)")
+        }
     }
 }

@@ -260,6 +260,45 @@ extension GuardDutyModel {
     }
 }
 
+extension GuardDutyModel {
+    /// What a dotted path of a finding reaches under GuardDuty's API model: whether a list
+    /// lies on it (or it names one: then a finding may have any number of values there), and,
+    /// when it ends at a structure (or a list of them, or a map), the paths of the members
+    /// below it (a map's any key as `KEY`). Nil when the model does not know the path (a member
+    /// newer than the model, or only in the export).
+    public static func pathShape(_ segments: [String]) -> (throughList: Bool, below: [String]?)? {
+        var shape = "Finding"
+        var throughList = false
+        var index = 0
+        func resolveLists() {
+            while case .list(let element)? = shapes[shape] {
+                throughList = true
+                shape = element
+            }
+        }
+        while index < segments.count {
+            resolveLists()
+            switch shapes[shape] {
+            case .map(let value)?:
+                shape = value
+            case .structure?:
+                guard let target = wireMembers[shape]?[segments[index]] else { return nil }
+                shape = target
+            default:
+                return nil  // below a scalar
+            }
+            index += 1
+        }
+        resolveLists()
+        let path = segments.joined(separator: ".")
+        switch shapes[shape] {
+        case .structure?: return (throughList, (wireMembers[shape] ?? [:]).keys.sorted().map { path + "." + $0 })
+        case .map?: return (throughList, [path + ".KEY"])
+        default: return (throughList, nil)
+        }
+    }
+}
+
 /// Levenshtein distance, bounded: whether `a` and `b` are at most `limit` edits apart.
 enum FieldCatalogDistance {
     static func within(_ a: String, _ b: String, _ limit: Int) -> Bool {

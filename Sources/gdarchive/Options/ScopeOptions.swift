@@ -25,6 +25,7 @@ struct ScopeOptions: ParsableArguments {
     func scope(filter: String?, archive: Archive? = nil) -> ReportScope {
         var scope = ReportScope(filter: filter)
         scope.checkPath = archive.map(Terminal.pathChecker)
+        scope.pathShape = Terminal.pathShape
         scope.since = since
         scope.until = until
         scope.timeField = timeField
