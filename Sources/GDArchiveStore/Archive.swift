@@ -58,11 +58,50 @@ public final class Archive: Sendable {
     /// read as it is (see ``OpenMode/read``) an SQLite URI with the `immutable` flag.
     public let readLocation: String
 
+    /// The device and inode of the archive's file when it was opened (see ``ensureNotReplaced()``).
+    private let fileIdentity: FileIdentity?
+
     private init(path: String, database: DatabaseQueue, isReadOnly: Bool = false, readLocation: String? = nil) {
         self.path = path
         self.database = database
         self.isReadOnly = isReadOnly
         self.readLocation = readLocation ?? path
+        self.fileIdentity = FileIdentity(path: path)
+    }
+
+    struct FileIdentity: Equatable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    /// Throws ``StoreError/replaced(path:)`` when the file at ``path`` is no longer the one
+    /// this archive opened (moved away, or a backup moved into its place while a writer ran):
+    /// what this connection writes would go to the old file, which no later command sees.
+    public func ensureNotReplaced() throws {
+        guard let fileIdentity, FileIdentity(path: path) != fileIdentity else { return }
+        throw StoreError.replaced(path: path)
+    }
+
+    /// What a writer calls before each commit, on its connection `db`: when the archive was
+    /// replaced, rolls back what is open, empties this connection's WAL into the old file (its
+    /// `-wal` is still named after the archive: left with frames in it, it would be read as if
+    /// it were the new file's, and make it look damaged or hold the old file's data) and
+    /// throws ``StoreError/replaced(path:)``.
+    public func stopIfReplaced(_ db: Database) throws {
+        do {
+            try ensureNotReplaced()
+        } catch {
+            if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+            try? db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            throw error
+        }
     }
 
     /// The archive used when no `--db` is given: `$GDARCHIVE_DB`, else

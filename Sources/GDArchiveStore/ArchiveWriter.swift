@@ -88,6 +88,15 @@ public struct ArchiveWriter {
         try bodies.loadDictionaries(db)
     }
 
+    /// After other writers had the archive (between two transactions of this one): forgets
+    /// what it may have changed: cached bases (a prune may have removed them), the dictionaries
+    /// in use, whether other forms exist.
+    public func afterOtherWriters() throws {
+        bodies.forgetCachedBases()
+        try bodies.loadDictionaries(db)
+        statements.formsExist = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM version_forms)") ?? false
+    }
+
     /// Records the start of an import run (committed at once) and returns its id.
     public static func beginRun(in archive: Archive, command: String) throws -> Int64 {
         try archive.database.write { db in
@@ -100,6 +109,8 @@ public struct ArchiveWriter {
 
     /// Records the end of a run.
     public static func finishRun(in archive: Archive, runID: Int64, status: String, unchangedFiles: Int = 0) throws {
+        // Not into a file that is no longer the archive (see Archive.stopIfReplaced).
+        try archive.ensureNotReplaced()
         try archive.database.write { db in
             try db.execute(
                 sql: "UPDATE import_runs SET finished_at = ?, status = ?, unchanged_files = ? WHERE id = ?",

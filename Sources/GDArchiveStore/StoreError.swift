@@ -28,6 +28,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case cannotCreate(path: String, reason: String)
     /// Another process holds the archive's writer lock.
     case locked(path: String, holder: String)
+    /// The archive's file was replaced or moved away while a writer had it open.
+    case replaced(path: String)
     /// A finding body could not be compressed or decompressed (damage in the archive).
     case bodyCodec(String)
     /// A stored body was compressed with a dictionary (migration 13) the archive does not have.
@@ -56,6 +58,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "cannot create the archive \(path): \(reason)"
         case .locked(let path, let holder):
             return "another \(holder) is writing to \(path); wait for it to finish, or pass --wait SECONDS to wait up to that long"
+        case .replaced(let path):
+            return "\(path) was replaced or moved away while this command wrote to it (a backup moved into place during an import?): nothing more was written, and what it stored since it started went to the file that was there before, not to \(path). Run it again: files are read again where the archive lacks them (what a stream delivered is not). See \"Backups and restore\" in the README"
         case .bodyCodec(let reason):
             return "\(reason); run `gdarchive check` to list the damaged versions"
         case .missingDictionary(let id):

@@ -65,7 +65,7 @@ enum Terminal {
             case .archiveMissing: return (error.description, ExitStatus.archiveMissing)
             case .notADatabase, .foreignDatabase, .newerSchema, .migrationModified: return (error.description, ExitStatus.archiveUnusable)
             case .cannotCreate, .cannotWrite, .readOnlyNeedsMigration: return (error.description, ExitStatus.cannotWrite)
-            case .locked, .readOnlyWhileWritten: return (error.description, ExitStatus.busy)
+            case .locked, .readOnlyWhileWritten, .replaced: return (error.description, ExitStatus.busy)
             case .bodyCodec, .missingDictionary: return (error.description, ExitStatus.archiveUnusable)
             }
         case let error as DatabaseError:

@@ -36,9 +36,40 @@ import Testing
         let size = try #require(try FileManager.default.attributesOfItem(atPath: db)[.size] as? Int)
         #expect(size < 2_000_000, "the archive grew to \(size) bytes")
     }
+
+    @Test func manyBadFilesStoreABoundedNumberOfErrorsInAll() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let tree = tmp.path("drop")
+        try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
+        for n in 0..<12 {
+            try String(repeating: #"{"id":"x"}"# + "\n", count: 1000).write(toFile: tree + "/bad\(String(format: "%02d", n)).jsonl", atomically: true, encoding: .utf8)
+        }
+        let result = try runGDArchive(["--db", db, "import", "--quiet", tree])
+        #expect(result.status == 65)
+        // Ten files store their thousand each; the import's 10,000 are then used up, and the
+        // last two files store one row each that counts theirs.
+        let rows = try runGDArchive(["--db", db, "sql", "SELECT count(*) AS n, sum(kind = 'more-errors') AS more, sum(CASE WHEN kind = 'more-errors' THEN message END LIKE '1000 more errors%') AS counted FROM import_errors", "--format", "tsv"])
+        #expect(rows.stdout == "n\tmore\tcounted\n10002\t2\t2\n", "\(rows.stdout)\(rows.stderr)")
+    }
 }
 
 @Suite struct LinkedTreeTests {
+    @Test func aHardLinkedFileIsReadOnce() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let tree = tmp.path("drop")
+        try FileManager.default.createDirectory(atPath: tree + "/b", withIntermediateDirectories: true)
+        let lines = (0..<5).map { FindingGenerator(seed: 42).finding(number: $0, version: 1) }.joined(separator: "\n") + "\n"
+        try lines.write(toFile: tree + "/a.jsonl", atomically: true, encoding: .utf8)
+        #expect(link(tree + "/a.jsonl", tree + "/b/same.jsonl") == 0)
+        let result = try runGDArchive(["--db", db, "import", tree])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("b/same.jsonl: note: skipped: the same file as \(tree)/a.jsonl (a hard link), which was read"), "\(result.stderr)")
+        #expect(committedCount(db, "SELECT count(*) FROM sightings") == 5)
+        #expect(committedCount(db, "SELECT count(*) FROM source_files") == 1)
+    }
+
     @Test func aTreeReachedThroughALinkedFolderIsTheSameTree() throws {
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")
@@ -305,7 +336,7 @@ import Testing
         // Identities may not hold control characters (they are refused), but a bidirectional
         // override is a printable character to JSON: it can reach an id or a Region.
         let bidi = #"\u202eexe.txt"#
-        let evil = #"\u001b]0;pwned\u0007\u202eexe.txt"#
+        let evil = #"\u001b]0;pwned\u0007\u202eexe.txt\u2028\u2029\u00ad\u061c\udb40\udc41"#
         let lines = (1...2).map { #"{"id":"evil\#(bidi)\#($0)","accountId":"1","region":"r\#(bidi)","type":"T\#(evil)","updatedAt":"2025-01-0\#($0)T00:00:00Z","severity":5,"service":{"count":\#($0)}}"# }
         let imported = try runGDArchive(["--db", db, "import", try tmp.write("x.jsonl", lines.joined(separator: "\n") + "\n")])
         #expect(imported.status == 0, "\(imported.stderr)")
@@ -319,7 +350,7 @@ import Testing
         for result in outputs {
             let text = result.stdout + result.stderr
             #expect(text.contains("\\u{1b}") || text.contains("\\u{202e}"), "\(text.prefix(300))")
-            #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(text.prefix(300))")
+            #expect(!text.unicodeScalars.contains { [0x1B, 0x07, 0x202E, 0x2028, 0x2029, 0xAD, 0x061C, 0xE0041].contains($0.value) }, "\(text.prefix(300))")
         }
     }
 }

@@ -157,6 +157,27 @@ final class FakeAWS {
         #expect(committedCount(fake.db, "SELECT count(*) FROM pull_cursors") == 0)
     }
 
+    @Test func aPageTokenThatIsNotOneNeverReachesTheCLI() throws {
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": (0..<3).map { FakeAWS.finding("f\($0)", updated: "2025-01-02T00:00:00.000Z") }]])
+        fake.state["token"] = "--endpoint-url=http://127.0.0.1:9"
+        try fake.save()
+        let result = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"])
+        #expect(result.status == 69, "\(result.stderr)")
+        #expect(result.stderr.contains("which is not one"), "\(result.stderr)")
+        #expect(!fake.calls.contains { $0.contains { $0.hasPrefix("--endpoint-url") } })
+        #expect(committedCount(fake.db, "SELECT count(*) FROM pull_cursors") == 0)
+    }
+
+    @Test func theCLIsWordsReachTheTerminalEscaped() throws {
+        let fake = try FakeAWS(regions: ["eu-west-1": ["d1": "AccessDenied"]])
+        fake.state["deny_message"] = "An error occurred (AccessDeniedException): \u{1b}]0;pwned\u{07}\u{202e}txt"
+        try fake.save()
+        let result = try fake.pull(["--detector-id", "d1", "--region", "eu-west-1"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("AccessDeniedException") && result.stderr.contains("\\u{1b}]0;pwned"), "\(result.stderr)")
+        #expect(!result.stderr.unicodeScalars.contains { [0x1B, 0x07, 0x202E].contains($0.value) })
+    }
+
     @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
     func aSignalStopsThePullAndTheCLIItIsWaitingFor(signal: Int32, status: Int32) throws {
         let fake = try FakeAWS(regions: ["eu-west-1": ["d1": [FakeAWS.finding("f1", updated: "2025-01-02T00:00:00.000Z")]]])

@@ -58,6 +58,72 @@ import Testing
         #expect(try runGDArchive(["--db", db, "check"]).status == 0)
     }
 
+    @Test func writersTakeTurnsWithAStreamThatNeverEnds() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite")
+        let generator = FindingGenerator(seed: 23)
+        let input = Pipe()
+        let stream = makeProcess(["--db", db, "import", "-"])
+        stream.standardInput = input
+        stream.standardError = FileHandle.nullDevice
+        try stream.run()
+        defer { if stream.isRunning { kill(stream.processIdentifier, SIGKILL) } }
+        try input.fileHandleForWriting.write(contentsOf: Data((0..<100).map { generator.finding(number: $0, version: 1) + "\n" }.joined().utf8))
+        eventually("the stream's first records are committed") { versions(db) == 100 }
+        // A nightly import (and a second one after it) gets its turn while the stream stays
+        // open, quiet or not: it waits at most until the stream's next commit.
+        for round in 0..<2 {
+            let file = try tmp.write("night\(round).jsonl", (0..<50).map { generator.finding(number: 1000 + 100 * round + $0, version: 1) }.joined(separator: "\n") + "\n")
+            let night = try runGDArchive(["--db", db, "import", "--wait", "30", file])
+            #expect(night.status == 0, "\(night.stderr)")
+            #expect(versions(db) == 150 + 50 * round)
+        }
+        #expect(stream.isRunning)
+        // The stream goes on where it was, with what the others stored taken into account: a
+        // version they stored is not stored twice.
+        try input.fileHandleForWriting.write(contentsOf: Data(((100..<200).map { generator.finding(number: $0, version: 1) + "\n" }
+            + [generator.finding(number: 1000, version: 1) + "\n"]).joined().utf8))
+        eventually("the stream's later records are committed") { versions(db) == 300 }
+        try input.fileHandleForWriting.close()
+        stream.waitUntilExit()
+        #expect(stream.terminationStatus == 0)
+        #expect(versions(db) == 300)
+        #expect(committedCount(db, "SELECT count(*) FROM import_runs WHERE status = 'completed'") == 3)
+        #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+    }
+
+    @Test func anArchiveReplacedUnderAStreamStopsItLoudly() throws {
+        let tmp = try TemporaryDirectory()
+        let db = tmp.path("a.sqlite"), copy = tmp.path("copy.sqlite")
+        let generator = FindingGenerator(seed: 24)
+        let input = Pipe(), err = Pipe()
+        let stream = makeProcess(["--db", db, "import", "-"])
+        stream.standardInput = input
+        stream.standardError = err
+        try stream.run()
+        defer { if stream.isRunning { kill(stream.processIdentifier, SIGKILL) } }
+        try input.fileHandleForWriting.write(contentsOf: Data((0..<50).map { generator.finding(number: $0, version: 1) + "\n" }.joined().utf8))
+        eventually("the stream's first records are committed") { versions(db) == 50 }
+        #expect(try runGDArchive(["--db", db, "backup", copy]).status == 0)
+        try input.fileHandleForWriting.write(contentsOf: Data((50..<80).map { generator.finding(number: $0, version: 1) + "\n" }.joined().utf8))
+        eventually("the stream's next records are committed") { versions(db) == 80 }
+        // A restore with mv while the stream runs: it stops at its next commit, exit 75, and
+        // says why; it never reports success for records that went to the file moved away.
+        #expect(rename(copy, db) == 0)
+        try input.fileHandleForWriting.write(contentsOf: Data((80..<100).map { generator.finding(number: $0, version: 1) + "\n" }.joined().utf8))
+        let bound = Date().addingTimeInterval(60)
+        while stream.isRunning && Date() < bound { usleep(20_000) }
+        #expect(!stream.isRunning, "the stream noticed the replacement")
+        try? input.fileHandleForWriting.close()
+        stream.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stream.terminationStatus == 75, "\(stderr)")
+        #expect(stderr.contains("was replaced or moved away while this command wrote to it"), "\(stderr)")
+        // The restored archive is whole and usable: the backup's 50 versions.
+        #expect(try runGDArchive(["--db", db, "check"]).status == 0)
+        #expect(versions(db) == 50)
+    }
+
     @Test func sigkillAfterAQuietPeriodLosesNothingTheStreamDelivered() throws {
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")

@@ -94,6 +94,11 @@ public struct ImportOptions {
     /// file rewrites the same index pages for every file and halves the import's speed; a
     /// kill loses at most this much work, which the next run redoes.
     public var commitInterval: Duration = .seconds(2)
+    /// Called after each commit of a streamed input (standard input, a FIFO), with no
+    /// transaction open, with the stop request: lets other writers that wait have their turn
+    /// (``ArchiveLock/yieldIfOthersWait(shouldStop:)``); returns whether it did, since the
+    /// archive may then have changed.
+    public var yieldToWaitingWriters: ((_ shouldStop: () -> Bool) throws -> Bool)?
 
     public init() {}
 }
@@ -123,6 +128,8 @@ public final class Importer {
     private let diagnostics: (Diagnostic) -> Void
     /// One body codec for the run: its cache of finding bases outlives each file's transaction.
     let bodies = BodyCodec()
+    /// Error rows an import may still store (``ErrorBudget``).
+    let errorBudget = ErrorBudget()
     /// How many files the reading thread may have been given ahead of the one being written
     /// (each open; what it has read of them is bounded by ``ReadBudget``).
     static let filesAhead = 16
@@ -142,6 +149,7 @@ public final class Importer {
 
     /// Imports every input (`-` is standard input) and returns the summary.
     public func run(inputs: [String], options: ImportOptions = ImportOptions()) throws -> ImportSummary {
+        errorBudget.left = ErrorBudget.perImport
         let clock = ContinuousClock()
         let start = clock.now
         var summary = ImportSummary()
@@ -164,7 +172,7 @@ public final class Importer {
             try archive.database.writeWithoutTransaction { db in
                 try Archive.setPageCache(db, forImport: true)
                 defer { try? Archive.setPageCache(db, forImport: false) }
-                let group = CommitGroup(db: db, interval: options.commitInterval)
+                let group = CommitGroup(db: db, interval: options.commitInterval, archive: archive)
                 let statements = try WriteStatements(db)
                 // Steps planned ahead: the next files to read are already being parsed, one
                 // after another on the reading thread, while this one writes the current file.
@@ -263,7 +271,8 @@ public final class Importer {
                                 try lookAhead()
                                 try group.begin()
                                 counts = try importOne(db, displayPath: display, storedPath: stored, runID: runID, stat: info, source: source,
-                                                       statements: statements, group: group, shouldStop: shouldStop, stopped: &stopped)
+                                                       statements: statements, group: group, shouldStop: shouldStop,
+                                                       yield: options.yieldToWaitingWriters, stopped: &stopped)
                             } catch {
                                 source.cancel()
                                 throw error
@@ -284,6 +293,8 @@ public final class Importer {
                         try group.commitIfDue()
                     }
                     try group.commit()
+                    // Replaced after the last commit's check: what it stored is not there.
+                    try archive.stopIfReplaced(db)
                 } catch {
                     cancelAhead()
                     group.rollback()
@@ -337,14 +348,17 @@ public final class Importer {
     ///     times a second); true stops reading the input: `stopped` is set, what was read is
     ///     kept (committed by the caller), and the input's state is not recorded, so the next
     ///     run reads it again.
+    ///   - yield: after each of a streamed input's commits: lets waiting writers have their
+    ///     turn (``ImportOptions/yieldToWaitingWriters``).
     func importOne(_ db: Database, displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
                    source: ReadSource, statements: WriteStatements, group: CommitGroup? = nil,
-                   shouldStop: () -> Bool = { false }, stopped: inout Bool) throws -> ArchiveWriter.Counts {
+                   shouldStop: () -> Bool = { false }, yield: ((() -> Bool) throws -> Bool)? = nil,
+                   stopped: inout Bool) throws -> ArchiveWriter.Counts {
         var counts = ArchiveWriter.Counts()
         let writer = try ArchiveWriter(db: db, runID: runID, bodies: bodies, statements: statements, forms: GuardDutyModel.formRule)
         let file = try writer.sourceFile(path: storedPath)
         counts.files = 1
-        var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics)
+        var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics, budget: errorBudget)
         var contentHash: String?
         var complete = false
         source.start(hashing: info != nil)
@@ -353,10 +367,17 @@ public final class Importer {
         var recorded = ArchiveWriter.Counts()
         func pause() throws -> Bool {
             if shouldStop() { return true }
-            if source.streaming, let group, group.isDue, session.counts != recorded {
-                try writer.add(session.counts - recorded)
-                recorded = session.counts
+            if source.streaming, let group, group.isDue {
+                if session.counts != recorded {
+                    try writer.add(session.counts - recorded)
+                    recorded = session.counts
+                }
+                // Also while quiet: the transaction holds SQLite's write lock.
                 try group.commit()
+                // Other writers take their turn here; what this run knew of the archive may be
+                // out of date after it.
+                if let yield, try yield(shouldStop) { try writer.afterOtherWriters() }
+                if shouldStop() { return true }
                 try group.begin()
             }
             return false
@@ -396,7 +417,8 @@ public final class Importer {
         if session.counts.errors > session.printedErrors {
             let unstored = session.counts.errors - session.storedErrors
             let stored = unstored > 0
-                ? "the first \(FileSession.storeLimit) are in the archive's import_errors table, the other \(unstored) were only counted"
+                ? (session.storedErrors > 0 ? "the first \(session.storedErrors) are in the archive's import_errors table, the other \(unstored) were only counted"
+                    : "none of them was stored (this import had stored \(ErrorBudget.perImport) already), they were only counted")
                 : "they are in the archive's import_errors table"
             diagnostics(Diagnostic(severity: .note, path: displayPath, message: "\(session.counts.errors - session.printedErrors) more errors in this file were not shown (the first \(FileSession.printLimit) are); \(stored)"))
         }
@@ -469,12 +491,16 @@ final class ReadSource {
 final class CommitGroup {
     let db: Database
     let interval: Duration
+    /// Checked before each commit: a replaced archive file is not written to (see
+    /// ``Archive/ensureNotReplaced()``).
+    let archive: Archive?
     private let clock = ContinuousClock()
     private var openedAt: ContinuousClock.Instant?
 
-    init(db: Database, interval: Duration) {
+    init(db: Database, interval: Duration, archive: Archive? = nil) {
         self.db = db
         self.interval = interval
+        self.archive = archive
     }
 
     /// Opens the transaction unless it is open. IMMEDIATE: the write lock is taken at once.
@@ -497,6 +523,14 @@ final class CommitGroup {
 
     func commit() throws {
         guard openedAt != nil else { return }
+        if let archive {
+            do {
+                try archive.stopIfReplaced(db)
+            } catch {
+                openedAt = nil
+                throw error
+            }
+        }
         try db.execute(sql: "COMMIT")
         openedAt = nil
     }
@@ -508,12 +542,21 @@ final class CommitGroup {
     }
 }
 
+/// How many error rows one import stores in all: past ``perImport``, a file's errors are only
+/// counted (in its one `more-errors` row), so thousands of bad files cannot grow the archive
+/// by their excerpts (a file stores at most ``FileSession/storeLimit``).
+final class ErrorBudget {
+    static let perImport = 10_000
+    var left = perImport
+}
+
 /// The records of one input file, stored through one writer.
 private struct FileSession {
     let writer: ArchiveWriter
     let file: Int64
     let displayPath: String
     let diagnostics: (Diagnostic) -> Void
+    let budget: ErrorBudget
     var counts = ArchiveWriter.Counts()
     /// Errors printed for this file; past ``printLimit`` they are only recorded.
     var printedErrors = 0
@@ -594,8 +637,9 @@ private struct FileSession {
             diagnostics(Diagnostic(severity: .error, path: displayPath, line: (reportLine ?? line) > 0 ? (reportLine ?? line) : nil,
                                    column: reportColumn, message: message))
         }
-        guard storedErrors < Self.storeLimit else { return }
+        guard storedErrors < Self.storeLimit, budget.left > 0 else { return }
         storedErrors += 1
+        budget.left -= 1
         let text = excerpt.map { String(decoding: $0.prefix(200), as: UTF8.self) }
         try writer.recordError(file: file, line: line, recordIndex: recordIndex, kind: kind, message: message, excerpt: text)
     }
@@ -664,7 +708,7 @@ private struct FileSession {
         let unstored = counts.errors - storedErrors
         guard unstored > 0 else { return }
         try writer.recordError(file: file, line: 0, recordIndex: 0, kind: "more-errors",
-                               message: "\(unstored) more errors in this file were counted but not stored (the first \(Self.storeLimit) are)", excerpt: nil)
+                               message: "\(unstored) more errors in this file were counted but not stored (a file stores at most \(Self.storeLimit), an import \(ErrorBudget.perImport))", excerpt: nil)
     }
 
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GDArchiveBasics
+import GDArchiveStore
 
 /// The files named on the command line, with directories walked recursively in sorted
 /// (byte) order, lazily: only the directories on the current path are held in memory.
@@ -37,6 +38,9 @@ struct InputWalker {
     /// The real path of the folder named on the command line that is being walked.
     private var treeRoot: String?
     private var visited = Set<[UInt64]>()
+    /// Files with more than one name (hard links) met so far, by device and inode: the path
+    /// they were read under. (Only these: a file with one name is met once.)
+    private var linkedFiles: [[UInt64]: String] = [:]
     private let since: Int64?
 
     /// Real paths of files never to read inside a walked folder: the archive being written and
@@ -48,7 +52,7 @@ struct InputWalker {
         self.since = since
         var excluded = Set<String>()
         if let archivePath, let real = Self.realPath(archivePath) {
-            excluded = [real, real + "-wal", real + "-shm", real + "-journal", real + ".lock"]
+            excluded = [real, real + "-wal", real + "-shm", real + "-journal", real + ".lock", ArchiveLock.waitingPath(archivePath: real)]
         }
         self.excluded = excluded
     }
@@ -119,6 +123,13 @@ struct InputWalker {
             if !excluded.isEmpty, let real = Self.realPath(path), excluded.contains(real) {
                 return .problem(path: path, message: named ? "this is the archive being written (or one of its files), not an input"
                                                              : "skipped: the archive being written (or one of its files)", isError: named)
+            }
+            if info.st_nlink > 1 {
+                let key = [UInt64(info.st_dev), UInt64(info.st_ino)]
+                if let first = linkedFiles[key] {
+                    return .problem(path: path, message: "skipped: the same file as \(first) (a hard link), which was read", isError: false)
+                }
+                linkedFiles[key] = path
             }
             return .file(path, fileInfo)
         default:

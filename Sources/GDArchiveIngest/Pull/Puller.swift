@@ -51,6 +51,15 @@ public enum PullArgument {
     public static func isRegion(_ text: String) -> Bool {
         !text.isEmpty && text.first != "-" && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D }
     }
+
+    /// A page token as the CLI hands them out (base64 of its own JSON, or the service's
+    /// opaque token): letters, digits and `+/=_.:-`, at most 16 KiB, not starting with `-`
+    /// (which the CLI would read as an option).
+    public static func isPageToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 16_384 && text.first != "-" && text.utf8.allSatisfy {
+            (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || Array("+/=_.:-".utf8).contains($0)
+        }
+    }
 }
 
 /// What a pull did.
@@ -171,6 +180,9 @@ public final class Puller {
                 throw PullFailure(command: "aws guardduty list-findings", message: "it returned \(Self.quoted(bad)), which is not a finding id (letters and digits); nothing of this page was passed on to get-findings")
             }
             token = output["NextToken"] as? String
+            if let token, !token.isEmpty, !PullArgument.isPageToken(token) {
+                throw PullFailure(command: "aws guardduty list-findings", message: "it returned the page token \(Self.quoted(String(token.prefix(80)))), which is not one (letters, digits and +/=_.:-); it was not passed back to the CLI; stopped after \(page) page\(page == 1 ? "" : "s")")
+            }
             if let token, !token.isEmpty, !tokens.insert(token).inserted {
                 throw PullFailure(command: "aws guardduty list-findings", message: "it returned a page token it had returned before, so its pages would never end; stopped after \(page) page\(page == 1 ? "" : "s")")
             }
@@ -229,7 +241,9 @@ public final class Puller {
         while true {
             let (termination, stdout, stderr) = try runCLI(globalArguments(region: region) + arguments)
             if termination == .exited(0) { return stdout }
+            // The CLI's words reach the terminal: each line shown escaped (VisibleText).
             let message = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .split(separator: "\n", omittingEmptySubsequences: false).map { VisibleText.escaped(String($0)) }.joined(separator: "\n")
             if attempt < options.maxRetries && Self.throttlingMarkers.contains(where: message.contains) {
                 let delay = options.backoffMilliseconds << attempt
                 log("note: throttled (\(message.split(separator: "\n").last ?? "")); retrying in \(delay) ms")

@@ -64,6 +64,7 @@ extension GDArchiveCommand {
             options.rescan = rescan
             options.since = since.flatMap(Self.parseTime)
             options.shouldStop = { StopSignal.received != 0 }
+            options.yieldToWaitingWriters = { try lock.yieldIfOthersWait(shouldStop: $0) }
             if log.verbose {
                 options.fileDone = { report in
                     let c = report.counts
