@@ -1,3 +1,5 @@
+import GRDB
+
 /// What can go wrong opening or writing an archive, worded for the person at the terminal.
 ///
 /// ```swift
@@ -34,6 +36,33 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case bodyCodec(String)
     /// A stored body was compressed with a dictionary (migration 13) the archive does not have.
     case missingDictionary(UInt32)
+    /// SQLite's failures, as the archive's callers tell them apart (``init(translating:)``).
+    case diskFull
+    case storageReadOnly
+    case cannotOpen(String)
+    case lockedByAnotherProgram
+    case notSQLite
+    case damaged(String)
+    case sqlite(String)
+
+    /// The error as a ``StoreError``: itself, or an SQLite failure by its result code; nil
+    /// for any other error.
+    public init?(translating error: any Error) {
+        if let error = error as? StoreError {
+            self = error
+            return
+        }
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_FULL: self = .diskFull
+        case .SQLITE_READONLY: self = .storageReadOnly
+        case .SQLITE_CANTOPEN: self = .cannotOpen(error.message ?? "unknown reason")
+        case .SQLITE_BUSY, .SQLITE_LOCKED: self = .lockedByAnotherProgram
+        case .SQLITE_NOTADB: self = .notSQLite
+        case .SQLITE_CORRUPT: self = .damaged(error.message ?? "database disk image is malformed")
+        default: self = .sqlite(error.message ?? "\(error.resultCode)")
+        }
+    }
 
     public var description: String {
         switch self {
@@ -62,6 +91,20 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(path) was replaced or moved away while this command wrote to it (a backup moved into place during an import?): nothing more was written, and what it stored since it started went to the file that was there before, not to \(path). Run it again: files are read again where the archive lacks them (what a stream delivered is not). See \"Backups and restore\" in the README"
         case .bodyCodec(let reason):
             return "\(reason); run `gdarchive check` to list the damaged versions"
+        case .diskFull:
+            return "the disk is full (or the archive reached its size limit); the files not yet committed were rolled back and the archive is consistent. Free some space and run the same command again"
+        case .storageReadOnly:
+            return "the archive cannot be written (a read-only file, or a folder gdarchive may not write in for its journal); nothing was changed. Check the permissions of the archive and its folder"
+        case .cannotOpen(let reason):
+            return "the archive cannot be opened: \(reason); check the path and the folder's permissions"
+        case .lockedByAnotherProgram:
+            return "the archive is locked by another program (not a gdarchive import) and stayed locked for the busy timeout; nothing was changed. Close that program, or raise GDARCHIVE_BUSY_TIMEOUT (seconds)"
+        case .notSQLite:
+            return "the archive is not an SQLite database"
+        case .damaged(let message):
+            return "the archive is damaged (\(message)); restore it from a backup (see the README)"
+        case .sqlite(let message):
+            return "SQLite: \(message)"
         case .missingDictionary(let id):
             return "a stored body needs dictionary \(id), which the archive does not have (body_dictionaries); run `gdarchive check` to list the versions that need it, and restore the archive from a backup"
         }

@@ -4,7 +4,6 @@ import GDArchiveBasics
 import GDArchiveIngest
 import GDArchiveReport
 import GDArchiveStore
-import GRDB
 
 /// Standard output and standard error for the commands: results go to stdout, diagnostics and
 /// progress to stderr.
@@ -59,34 +58,14 @@ enum Terminal {
 
     /// The message and exit status of an error (see ``ExitStatus``).
     static func describe(_ error: Error) -> (String, Int32) {
+        guard let error = StoreError(translating: error) else { return ("\(error)", 1) }
         switch error {
-        case let error as StoreError:
-            switch error {
-            case .archiveMissing: return (error.description, ExitStatus.archiveMissing)
-            case .notADatabase, .foreignDatabase, .newerSchema, .migrationModified: return (error.description, ExitStatus.archiveUnusable)
-            case .cannotCreate, .cannotWrite, .readOnlyNeedsMigration: return (error.description, ExitStatus.cannotWrite)
-            case .locked, .readOnlyWhileWritten, .replaced: return (error.description, ExitStatus.busy)
-            case .bodyCodec, .missingDictionary: return (error.description, ExitStatus.archiveUnusable)
-            }
-        case let error as DatabaseError:
-            switch error.resultCode {
-            case .SQLITE_FULL:
-                return ("the disk is full (or the archive reached its size limit); the files not yet committed were rolled back and the archive is consistent. Free some space and run the same command again", ExitStatus.cannotWrite)
-            case .SQLITE_READONLY:
-                return ("the archive cannot be written (a read-only file, or a folder gdarchive may not write in for its journal); nothing was changed. Check the permissions of the archive and its folder", ExitStatus.cannotWrite)
-            case .SQLITE_CANTOPEN:
-                return ("the archive cannot be opened: \(error.message ?? "unknown reason"); check the path and the folder's permissions", ExitStatus.cannotWrite)
-            case .SQLITE_BUSY, .SQLITE_LOCKED:
-                return ("the archive is locked by another program (not a gdarchive import) and stayed locked for the busy timeout; nothing was changed. Close that program, or raise GDARCHIVE_BUSY_TIMEOUT (seconds)", ExitStatus.busy)
-            case .SQLITE_NOTADB:
-                return ("the archive is not an SQLite database", ExitStatus.archiveUnusable)
-            case .SQLITE_CORRUPT:
-                return ("the archive is damaged (\(error.message ?? "database disk image is malformed")); restore it from a backup (see the README)", ExitStatus.archiveUnusable)
-            default:
-                return ("SQLite: \(error.message ?? "\(error.resultCode)")", 1)
-            }
-        default:
-            return ("\(error)", 1)
+        case .archiveMissing: return (error.description, ExitStatus.archiveMissing)
+        case .notADatabase, .foreignDatabase, .newerSchema, .migrationModified, .notSQLite, .damaged: return (error.description, ExitStatus.archiveUnusable)
+        case .cannotCreate, .cannotWrite, .readOnlyNeedsMigration, .diskFull, .storageReadOnly, .cannotOpen: return (error.description, ExitStatus.cannotWrite)
+        case .locked, .readOnlyWhileWritten, .replaced, .lockedByAnotherProgram: return (error.description, ExitStatus.busy)
+        case .bodyCodec, .missingDictionary: return (error.description, ExitStatus.archiveUnusable)
+        case .sqlite: return (error.description, 1)
         }
     }
 

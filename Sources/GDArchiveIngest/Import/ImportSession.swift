@@ -11,21 +11,23 @@ import GDArchiveStore
 /// ```
 public final class ImportSession {
     private let importer: Importer
+    private let run: ImportRun
     private let start = ContinuousClock().now
     public private(set) var summary = ImportSummary()
     private var finished = false
 
-    init(importer: Importer, runID: Int64, archivePath: String) {
+    init(importer: Importer, run: ImportRun) {
         self.importer = importer
-        summary.runID = runID
-        summary.archivePath = archivePath
+        self.run = run
+        summary.runID = run.id
+        summary.archivePath = run.archive.path
     }
 
     /// Imports one file in one transaction, recording it under `name` (its provenance).
     @discardableResult
     public func importFile(at path: String, recordedAs name: String) throws -> ArchiveWriter.Counts {
         summary.filesOpened += 1
-        let counts = try importer.importInOwnTransaction(displayPath: name, storedPath: name, runID: summary.runID) {
+        let counts = try importer.importInOwnTransaction(run, displayPath: name, storedPath: name) {
             Foundation.open(path, O_RDONLY | O_CLOEXEC)
         }
         summary.counts += counts
@@ -37,7 +39,7 @@ public final class ImportSession {
         guard !finished else { return summary }
         finished = true
         summary.interrupted = interrupted
-        try ArchiveWriter.finishRun(in: importer.archive, runID: summary.runID, status: interrupted ? "interrupted" : "completed")
+        try run.finish(status: interrupted ? "interrupted" : "completed")
         let elapsed = (ContinuousClock().now - start).components
         summary.elapsedSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         return summary
@@ -46,30 +48,17 @@ public final class ImportSession {
 
 extension Importer {
     /// Imports one input in a transaction of its own.
-    func importInOwnTransaction(displayPath: String, storedPath: String, runID: Int64, open: @escaping () -> Int32) throws -> ArchiveWriter.Counts {
-        do {
-            return try archive.database.writeWithoutTransaction { db in
-                var counts = ArchiveWriter.Counts()
-                try db.inTransaction(.immediate) {
-                    var stopped = false
-                    counts = try importOne(db, displayPath: displayPath, storedPath: storedPath, runID: runID, stat: nil,
-                                           source: ReadSource(ownsDescriptor: true, open: open), statements: try WriteStatements(db),
-                                           stopped: &stopped)
-                    return .commit
-                }
-                return counts
-            }
-        } catch {
-            // The bases this transaction stored are gone with it.
-            bodies.forgetCachedBases()
-            throw error
+    func importInOwnTransaction(_ run: ImportRun, displayPath: String, storedPath: String, open: @escaping () -> Int32) throws -> ArchiveWriter.Counts {
+        try run.importingOneFile { tx in
+            var stopped = false
+            return try importOne(tx, displayPath: displayPath, storedPath: storedPath, stat: nil,
+                                 source: ReadSource(ownsDescriptor: true, open: open), stopped: &stopped)
         }
     }
 
     /// Starts a run whose inputs are given one by one.
     public func beginSession() throws -> ImportSession {
         try DerivedData.refreshIfNeeded(archive)
-        let runID = try ArchiveWriter.beginRun(in: archive, command: command)
-        return ImportSession(importer: self, runID: runID, archivePath: archive.path)
+        return ImportSession(importer: self, run: try ImportRun.begin(in: archive, command: command))
     }
 }

@@ -2,7 +2,6 @@ import Foundation
 import GDArchiveBasics
 import GDArchiveJSON
 import GDArchiveStore
-import GRDB
 
 /// What an import did, for the summary line and the exit status.
 public struct ImportSummary: Sendable, Equatable {
@@ -120,14 +119,12 @@ public struct ImportOptions {
 /// completely is not opened again. Records are streamed; memory does not grow with the number
 /// or size of files.
 ///
-/// - Throws: ``StoreError`` or GRDB's `DatabaseError` when the archive cannot be written
+/// - Throws: ``StoreError`` (``StoreError/init(translating:)`` tells SQLite's failures apart) when the archive cannot be written
 ///   (the files not yet committed are rolled back, earlier ones stay).
 public final class Importer {
     let archive: Archive
     let command: String
     private let diagnostics: (Diagnostic) -> Void
-    /// One body codec for the run: its cache of finding bases outlives each file's transaction.
-    let bodies = BodyCodec()
     /// Error rows an import may still store (``ErrorBudget``).
     let errorBudget = ErrorBudget()
     /// How many files the reading thread may have been given ahead of the one being written
@@ -138,13 +135,6 @@ public final class Importer {
         self.archive = archive
         self.command = command
         self.diagnostics = diagnostics
-    }
-
-    /// What the archive remembers of a file.
-    struct KnownFile {
-        var size: Int64?
-        var mtimeNanoseconds: Int64?
-        var sha256: String?
     }
 
     /// Imports every input (`-` is standard input) and returns the summary.
@@ -164,16 +154,12 @@ public final class Importer {
             }
             total = n
         }
-        let runID = try ArchiveWriter.beginRun(in: archive, command: command)
-        summary.runID = runID
+        let run = try ImportRun.begin(in: archive, command: command)
+        summary.runID = run.id
         var walker = InputWalker(paths: inputs, since: options.since, archivePath: archive.path)
         var done = 0
         do {
-            try archive.database.writeWithoutTransaction { db in
-                try Archive.setPageCache(db, forImport: true)
-                defer { try? Archive.setPageCache(db, forImport: false) }
-                let group = CommitGroup(db: db, interval: options.commitInterval, archive: archive)
-                let statements = try WriteStatements(db)
+            try run.importing(commitInterval: options.commitInterval) { group in
                 // Steps planned ahead: the next files to read are already being parsed, one
                 // after another on the reading thread, while this one writes the current file.
                 let reader = InputReader()
@@ -186,7 +172,7 @@ public final class Importer {
                     case .problem(let path, let message, let isError):
                         return .problem(path: path, message: message, isError: isError)
                     case .file(let path, let info):
-                        let stored = try storedPath(db, path)
+                        let stored = try storedPath(group, path)
                         if !info.isRegular {
                             // A FIFO or device named on the command line: a stream, read as it comes.
                             return .read(display: path, stored: stored, info: nil, source: ReadSource(ownsDescriptor: true, streaming: true, reader: reader) {
@@ -196,7 +182,7 @@ public final class Importer {
                         if let since = options.since, !InputWalker.isOnOrAfter(since, path: path, info: info) {
                             return .outsideRange(path)
                         }
-                        if !options.rescan, let known = try knownFile(db, stored) {
+                        if !options.rescan, let known = try group.knownFile(path: stored) {
                             if known.size == info.size && known.mtimeNanoseconds == info.mtimeNanoseconds {
                                 return .unchanged(path)
                             }
@@ -255,7 +241,7 @@ public final class Importer {
                         case .sameContent(let path, let stored, let info, let hash):
                             summary.filesOpened += 1
                             try group.begin()
-                            try ArchiveWriter(db: db, runID: runID, statements: statements).recordFileState(path: stored, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: hash)
+                            try group.writer().recordFileState(path: stored, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, sha256: hash)
                             summary.unchangedFiles += 1
                             options.fileDone?(FileReport(path: path, outcome: .sameContent, counts: .init()))
                         case .problem(let path, let message, let isError):
@@ -270,8 +256,8 @@ public final class Importer {
                             do {
                                 try lookAhead()
                                 try group.begin()
-                                counts = try importOne(db, displayPath: display, storedPath: stored, runID: runID, stat: info, source: source,
-                                                       statements: statements, group: group, shouldStop: shouldStop,
+                                counts = try importOne(group, displayPath: display, storedPath: stored, stat: info, source: source,
+                                                       streamCommits: true, shouldStop: shouldStop,
                                                        yield: options.yieldToWaitingWriters, stopped: &stopped)
                             } catch {
                                 source.cancel()
@@ -292,23 +278,16 @@ public final class Importer {
                         options.progress?(done, total, summary.counts.newVersions)
                         try group.commitIfDue()
                     }
-                    try group.commit()
-                    // Replaced after the last commit's check: what it stored is not there.
-                    try archive.stopIfReplaced(db)
                 } catch {
                     cancelAhead()
-                    group.rollback()
-                    // The bases stored by the rolled-back files are gone with them.
-                    bodies.forgetCachedBases()
                     throw error
                 }
             }
         } catch {
-            try? ArchiveWriter.finishRun(in: archive, runID: runID, status: "failed")
+            try? run.finish(status: "failed")
             throw error
         }
-        try ArchiveWriter.finishRun(in: archive, runID: runID, status: summary.interrupted ? "interrupted" : "completed",
-                                    unchangedFiles: summary.unchangedFiles)
+        try run.finish(status: summary.interrupted ? "interrupted" : "completed", unchangedFiles: summary.unchangedFiles)
         let elapsed = (clock.now - start).components
         summary.elapsedSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         return summary
@@ -317,18 +296,13 @@ public final class Importer {
     /// The path a file is recorded under: its real path, with symbolic links resolved, so that
     /// a tree reached through a linked folder is the same tree (not read and sighted again);
     /// the path as written where an older gdarchive recorded it so and the real path is new.
-    private func storedPath(_ db: Database, _ path: String) throws -> String {
+    private func storedPath(_ tx: ImportTransaction, _ path: String) throws -> String {
         let written = URL(fileURLWithPath: path).standardizedFileURL.path
         guard let resolved = realpath(path, nil) else { return written }
         defer { free(resolved) }
         let real = String(cString: resolved)
-        if real != written, try knownFile(db, real) == nil, try knownFile(db, written) != nil { return written }
+        if real != written, try tx.knownFile(path: real) == nil, try tx.knownFile(path: written) != nil { return written }
         return real
-    }
-
-    private func knownFile(_ db: Database, _ path: String) throws -> KnownFile? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT size, mtime_ns, content_sha256 FROM source_files WHERE path = ?"), arguments: [path])
-            .map { KnownFile(size: $0["size"], mtimeNanoseconds: $0["mtime_ns"], sha256: $0["content_sha256"]) }
     }
 
     /// SHA-256 (hex) of a file's bytes, or nil if it cannot be read.
@@ -338,11 +312,11 @@ public final class Importer {
         return try? reader.finishHashing()
     }
 
-    /// Imports one input inside the current group's transaction.
+    /// Imports one input inside the transaction `group` (open).
     ///
     /// - Parameters:
-    ///   - group: the commit group of a run; a streamed input (standard input, a FIFO) commits
-    ///     what it has delivered when the group's interval has passed, between records and
+    ///   - streamCommits: whether a streamed input (standard input, a FIFO) commits `group`
+    ///     (the commit group of a run) when its interval has passed, between records and
     ///     while the stream is quiet, so that a stream that never ends loses at most that much.
     ///   - shouldStop: asked between batches and while the input is quiet (at least four
     ///     times a second); true stops reading the input: `stopped` is set, what was read is
@@ -350,12 +324,12 @@ public final class Importer {
     ///     run reads it again.
     ///   - yield: after each of a streamed input's commits: lets waiting writers have their
     ///     turn (``ImportOptions/yieldToWaitingWriters``).
-    func importOne(_ db: Database, displayPath: String, storedPath: String, runID: Int64, stat info: InputWalker.FileInfo?,
-                   source: ReadSource, statements: WriteStatements, group: CommitGroup? = nil,
+    func importOne(_ group: ImportTransaction, displayPath: String, storedPath: String, stat info: InputWalker.FileInfo?,
+                   source: ReadSource, streamCommits: Bool = false,
                    shouldStop: () -> Bool = { false }, yield: ((() -> Bool) throws -> Bool)? = nil,
                    stopped: inout Bool) throws -> ArchiveWriter.Counts {
         var counts = ArchiveWriter.Counts()
-        let writer = try ArchiveWriter(db: db, runID: runID, bodies: bodies, statements: statements, forms: GuardDutyModel.formRule)
+        let writer = try group.writer(forms: GuardDutyModel.formRule)
         let file = try writer.sourceFile(path: storedPath)
         counts.files = 1
         var session = FileSession(writer: writer, file: file, displayPath: displayPath, diagnostics: diagnostics, budget: errorBudget)
@@ -367,7 +341,7 @@ public final class Importer {
         var recorded = ArchiveWriter.Counts()
         func pause() throws -> Bool {
             if shouldStop() { return true }
-            if source.streaming, let group, group.isDue {
+            if source.streaming, streamCommits, group.isDue {
                 if session.counts != recorded {
                     try writer.add(session.counts - recorded)
                     recorded = session.counts
@@ -483,62 +457,6 @@ final class ReadSource {
     /// opened is never opened; one being read is closed when its read returns.
     func cancel() {
         queue?.cancel()
-    }
-}
-
-/// The transaction that holds the files of one commit group (see
-/// ``ImportOptions/commitInterval``).
-final class CommitGroup {
-    let db: Database
-    let interval: Duration
-    /// Checked before each commit: a replaced archive file is not written to (see
-    /// ``Archive/ensureNotReplaced()``).
-    let archive: Archive?
-    private let clock = ContinuousClock()
-    private var openedAt: ContinuousClock.Instant?
-
-    init(db: Database, interval: Duration, archive: Archive? = nil) {
-        self.db = db
-        self.interval = interval
-        self.archive = archive
-    }
-
-    /// Opens the transaction unless it is open. IMMEDIATE: the write lock is taken at once.
-    func begin() throws {
-        guard openedAt == nil else { return }
-        try db.execute(sql: "BEGIN IMMEDIATE")
-        openedAt = clock.now
-    }
-
-    /// Whether the transaction has been open for the interval.
-    var isDue: Bool {
-        if let openedAt { return clock.now - openedAt >= interval }
-        return false
-    }
-
-    /// Commits if the transaction has been open for the interval (call between files).
-    func commitIfDue() throws {
-        if isDue { try commit() }
-    }
-
-    func commit() throws {
-        guard openedAt != nil else { return }
-        if let archive {
-            do {
-                try archive.stopIfReplaced(db)
-            } catch {
-                openedAt = nil
-                throw error
-            }
-        }
-        try db.execute(sql: "COMMIT")
-        openedAt = nil
-    }
-
-    func rollback() {
-        guard openedAt != nil else { return }
-        if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
-        openedAt = nil
     }
 }
 

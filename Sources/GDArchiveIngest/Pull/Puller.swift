@@ -1,7 +1,6 @@
 import Foundation
 import GDArchiveBasics
 import GDArchiveStore
-import GRDB
 
 /// How `gdarchive pull` drives the user's AWS CLI.
 public struct PullOptions: Sendable {
@@ -154,10 +153,7 @@ public final class Puller {
     /// everything GuardDuty still holds.
     func windowStart(region: String, detector: String) throws -> Int64? {
         if let since = options.since { return since }
-        let cursor = try archive.database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT pulled_to_ms FROM pull_cursors WHERE region = ? AND detector_id = ?", arguments: [region, detector])
-        }
-        return cursor.map { $0 - options.overlapMilliseconds }
+        return try archive.pullCursor(region: region, detector: detector).map { $0 - options.overlapMilliseconds }
     }
 
     private func pull(region: String, detector: String, session: ImportSession, now: Int64) throws -> PullReport.Detector {
@@ -205,12 +201,7 @@ public final class Puller {
             return PullReport.Detector(region: region, detectorID: detector, findingIDs: total, pulledTo: nil)
         }
         // Everything up to the start of this pull is stored: move the cursor (forward only).
-        try archive.database.write { db in
-            try db.execute(sql: """
-                INSERT INTO pull_cursors (region, detector_id, pulled_to_ms, last_pull_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (region, detector_id) DO UPDATE SET pulled_to_ms = max(pulled_to_ms, excluded.pulled_to_ms), last_pull_at = excluded.last_pull_at
-                """, arguments: [region, detector, now, pulledAt])
-        }
+        try archive.advancePullCursor(region: region, detector: detector, to: now, pulledAt: pulledAt)
         log("pulled \(total) finding\(total == 1 ? "" : "s") from detector \(detector)\(region.isEmpty ? "" : " in \(region)")" + (start.map { " updated since \(Timestamp.format(epochMilliseconds: $0))" } ?? ""))
         return PullReport.Detector(region: region, detectorID: detector, findingIDs: total, pulledTo: now)
     }
