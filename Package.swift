@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "GDArchiveQuery", dependencies: ["GDArchiveBasics"]),
         // Report: running queries, finding histories, output formats.
         .target(name: "GDArchiveReport", dependencies: ["GDArchiveBasics", "GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CGDArchiveTimeline",
-                                                       .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+                                                       .product(name: "GRDB", package: "GRDB.swift")]),
 
         // MARK: - Executables
         .executableTarget(

@@ -3,7 +3,6 @@ import GDArchiveBasics
 import GDArchiveJSON
 import GDArchiveQuery
 import GDArchiveStore
-import GRDB
 
 /// The story of one finding: every stored version in order, how its count grew, where each
 /// version was first seen, and which fields changed from one version to the next.
@@ -39,35 +38,28 @@ public struct FindingHistory: Sendable {
 
     /// Every finding with exactly this id (one per account and Region it appears in).
     public static func load(id: String, from archive: Archive) throws -> [FindingHistory] {
-        try archive.database.read { db in
-            let findings = try Row.fetchAll(db, sql: "SELECT finding_key, account_id, region, id, latest_version_id FROM findings WHERE id = ? ORDER BY account_id, region", arguments: [id])
-            return try findings.map { finding in
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT v.version_id, v.updated_at, v.count, v.last_seen, v.severity, v.archived,
-                           (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id) AS body,
-                           (SELECT s.path || ':' || g.line FROM sightings g JOIN source_files s ON s.id = g.file_id
-                            WHERE g.version_id = v.version_id ORDER BY g.import_run_id, g.file_id, g.line LIMIT 1) AS first_seen_in
-                    FROM versions v WHERE v.finding_key = ?
-                    ORDER BY v.updated_at IS NULL DESC, v.updated_at, v.count, coalesce(v.archived, 0), v.version_id
-                    """, arguments: [finding["finding_key"]])
-                var versions: [Version] = []
-                var previous: (count: Int64?, value: JSONValue?)? = nil
-                for row in rows {
-                    let body: String = row["body"]
-                    let value = try? JSONParser.parse(Array(body.utf8))
-                    let count: Int64? = row["count"]
-                    var increase = count
-                    if let prior = previous?.count, let now = count, now >= prior { increase = now - prior }
-                    let changed = previous.map { diff($0.value, value) } ?? []
-                    versions.append(Version(
-                        versionID: row["version_id"], updatedAt: row["updated_at"], count: count, countIncrease: increase,
-                        lastSeen: row["last_seen"], severity: row["severity"], archived: row["archived"],
-                        isLatest: (row["version_id"] as Int64) == (finding["latest_version_id"] as Int64),
-                        firstSeenIn: row["first_seen_in"], changedFields: changed, body: body))
-                    previous = (count, value)
-                }
-                return FindingHistory(accountId: finding["account_id"], region: finding["region"], id: finding["id"], versions: versions)
+        try archive.read { try load(id: id, in: $0) }
+    }
+
+    /// ``load(id:from:)`` in `reader`'s snapshot.
+    public static func load(id: String, in reader: ArchiveReader) throws -> [FindingHistory] {
+        try reader.storedFindings(id: id).map { finding in
+            var versions: [Version] = []
+            var previous: (count: Int64?, value: JSONValue?)? = nil
+            for stored in try reader.storedVersions(ofFinding: finding.key) {
+                let value = try? JSONParser.parse(Array(stored.body.utf8))
+                let count = stored.count
+                var increase = count
+                if let prior = previous?.count, let now = count, now >= prior { increase = now - prior }
+                let changed = previous.map { diff($0.value, value) } ?? []
+                versions.append(Version(
+                    versionID: stored.versionID, updatedAt: stored.updatedAt, count: count, countIncrease: increase,
+                    lastSeen: stored.lastSeen, severity: stored.severity, archived: stored.archived,
+                    isLatest: stored.versionID == finding.latestVersionID,
+                    firstSeenIn: stored.firstSeenIn, changedFields: changed, body: stored.body))
+                previous = (count, value)
             }
+            return FindingHistory(accountId: finding.accountId, region: finding.region, id: finding.id, versions: versions)
         }
     }
 
@@ -79,34 +71,21 @@ public struct FindingHistory: Sendable {
     /// `{"account_id":…,"body":{…},"form":1,"id":…,"region":…,"seen_in":["path:line"],"sha256":"…","shown":true,"version":1}`
     /// (`form` 1 is the body stored first; `version` numbers the versions oldest first, as `show` does).
     public static func formLines(id: String, from archive: Archive) throws -> [String] {
-        try archive.database.read { db in
+        try archive.read { reader in
             var lines: [String] = []
-            let findings = try Row.fetchAll(db, sql: "SELECT finding_key, account_id, region, id FROM findings WHERE id = ? ORDER BY account_id, region", arguments: [id])
-            for finding in findings {
-                let versions = try Int64.fetchAll(db, sql: """
-                    SELECT version_id FROM versions WHERE finding_key = ?
-                    ORDER BY updated_at IS NULL DESC, updated_at, count, coalesce(archived, 0), version_id
-                    """, arguments: [finding["finding_key"]])
-                for (number, version) in versions.enumerated() {
-                    let forms = try Row.fetchAll(db, sql: """
-                        SELECT b.form_id, b.hash, b.shown, b.body,
-                               (SELECT json_group_array(p) FROM (SELECT s.path || ':' || g.line AS p FROM sightings g JOIN source_files s ON s.id = g.file_id
-                                WHERE g.version_id = b.version_id AND g.form_id IS b.form_id ORDER BY g.import_run_id, g.file_id, g.line)) AS seen_in
-                        FROM version_form_bodies b WHERE b.version_id = ? ORDER BY b.form_id IS NOT NULL, b.form_id
-                        """, arguments: [version])
+            for finding in try reader.storedFindings(id: id) {
+                for (number, forms) in try reader.storedForms(ofFinding: finding.key).enumerated() {
                     for (index, form) in forms.enumerated() {
-                        let body: String = form["body"]
-                        let seen = (try? JSONParser.parse(Array((form["seen_in"] as String? ?? "[]").utf8))) ?? .array([])
                         let line = JSONValue.object([
-                            JSONMember(key: "account_id", value: .string(finding["account_id"])),
-                            JSONMember(key: "region", value: .string(finding["region"])),
-                            JSONMember(key: "id", value: .string(finding["id"])),
+                            JSONMember(key: "account_id", value: .string(finding.accountId)),
+                            JSONMember(key: "region", value: .string(finding.region)),
+                            JSONMember(key: "id", value: .string(finding.id)),
                             JSONMember(key: "version", value: .number(String(number + 1))),
                             JSONMember(key: "form", value: .number(String(index + 1))),
-                            JSONMember(key: "shown", value: .bool(form["shown"])),
-                            JSONMember(key: "sha256", value: .string(SHA256.hex(Array(form["hash"] as Data)))),
-                            JSONMember(key: "seen_in", value: seen),
-                            JSONMember(key: "body", value: (try? JSONParser.parse(Array(body.utf8))) ?? .string(body)),
+                            JSONMember(key: "shown", value: .bool(form.shown)),
+                            JSONMember(key: "sha256", value: .string(SHA256.hex(form.sha256))),
+                            JSONMember(key: "seen_in", value: .array(form.seenIn.map(JSONValue.string))),
+                            JSONMember(key: "body", value: (try? JSONParser.parse(Array(form.body.utf8))) ?? .string(form.body)),
                         ])
                         lines.append(CanonicalJSON.string(line))
                     }
@@ -118,10 +97,7 @@ public struct FindingHistory: Sendable {
 
     /// Ids that start with `prefix`, for "did you mean" when an id is unknown.
     public static func ids(withPrefix prefix: String, in archive: Archive, limit: Int = 10) throws -> [String] {
-        try archive.database.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT id FROM findings WHERE substr(id, 1, length(?)) = ? ORDER BY id LIMIT ?",
-                                arguments: [prefix, prefix, limit])
-        }
+        try archive.read { try $0.findingIDs(withPrefix: prefix, limit: limit) }
     }
 
     /// The paths at which two findings differ (leaves; an array of another length counts as one).

@@ -214,8 +214,13 @@ public enum FindingQuery {
     }
 
     public static func run(_ request: QueryRequest, on archive: Archive, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> QueryResult {
+        try archive.read { try run(request, in: $0, now: now) }
+    }
+
+    /// ``run(_:on:now:)`` in `reader`'s snapshot.
+    public static func run(_ request: QueryRequest, in reader: ArchiveReader, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> QueryResult {
         var rows: [[Cell]] = []
-        let (columns, samples, conditions) = try stream(request, on: archive, now: now) { rows.append($0) }
+        let (columns, samples, conditions) = try stream(request, in: reader, now: now) { rows.append($0) }
         return QueryResult(rows: RowSet(columns: columns, rows: rows), samplesLeftOut: samples, filter: conditions)
     }
 
@@ -224,6 +229,13 @@ public enum FindingQuery {
     /// the compiled conditions.
     @discardableResult
     public static func stream(_ request: QueryRequest, on archive: Archive, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000),
+                              _ body: ([Cell]) throws -> Void) throws -> (columns: [String], samplesLeftOut: Int, filter: CompiledFilter) {
+        try archive.read { try stream(request, in: $0, now: now, body) }
+    }
+
+    /// ``stream(_:on:now:_:)`` in `reader`'s snapshot.
+    @discardableResult
+    public static func stream(_ request: QueryRequest, in reader: ArchiveReader, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000),
                               _ body: ([Cell]) throws -> Void) throws -> (columns: [String], samplesLeftOut: Int, filter: CompiledFilter) {
         let (conditions, mentionsSample) = try compileConditions(request, now: now)
         let view = request.allVersions ? "finding_versions" : "latest_findings"
@@ -249,7 +261,7 @@ public enum FindingQuery {
         }
         let excludeSamples = !request.includeSamples && !mentionsSample
         let whereBindings = conditions.bindings.map(\.databaseValue)
-        return try archive.database.read { db in
+        return try reader.withDatabase { db in
             var samples = 0
             if excludeSamples {
                 samples = try Int.fetchOne(db, sql: Reports.samplesSQL(view: view, conditions: conditions.sql),

@@ -29,19 +29,27 @@ public enum HTMLReport {
 
     public static func render(scope: ReportScope, bucket: Bucket = .week, measure: Measure = .findings, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
                               on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> String {
-        let (summaryOutput, summaryValues, _) = try Reports.summary(scope: scope, on: archive, now: now)
-        let timeline = try Reports.timeline(scope: scope, bucket: bucket, timeZone: timeZone, measure: measure, on: archive, now: now)
-        let bySeverity = try Reports.timeline(scope: scope, bucket: bucket, by: "severity_label", timeZone: timeZone, measure: measure, on: archive, now: now)
+        // One snapshot for the whole page: its cards, chart, lists and histories agree even
+        // while an import commits.
+        try archive.read { reader in try render(scope: scope, bucket: bucket, measure: measure, timeZone: timeZone, in: reader, now: now) }
+    }
+
+    static func render(scope: ReportScope, bucket: Bucket, measure: Measure, timeZone: TimeZone,
+                       in reader: ArchiveReader, now: Int64) throws -> String {
+        let archive = reader.archive
+        let (summaryOutput, summaryValues, _) = try Reports.summary(scope: scope, in: reader, now: now)
+        let timeline = try Reports.timeline(scope: scope, bucket: bucket, timeZone: timeZone, measure: measure, in: reader, now: now)
+        let bySeverity = try Reports.timeline(scope: scope, bucket: bucket, by: "severity_label", timeZone: timeZone, measure: measure, in: reader, now: now)
         var groups: [(String, String, ReportOutput)] = []
         for (field, title) in groupings {
-            groups.append((field, title, try Reports.by(field, scope: scope, measure: measure, top: top, on: archive, now: now)))
+            groups.append((field, title, try Reports.by(field, scope: scope, measure: measure, top: top, in: reader, now: now)))
         }
         var request = scope.queryRequest
         request.fields = ["id", "type", "severity", "severity_label", "resource_type", "account_id", "region", "first_seen", "last_seen", "count"]
         request.sort = "severity"
         request.descending = true
         request.limit = maximumFindings + 1
-        let findings = try FindingQuery.run(request, on: archive, now: now)
+        let findings = try FindingQuery.run(request, in: reader, now: now)
 
         // The data, exactly as the CLI prints it.
         let data = """
@@ -129,7 +137,7 @@ public enum HTMLReport {
             let label = cell("severity_label")
             let id = cell("id")
             var history = ""
-            if let story = try FindingHistory.load(id: id, from: archive).first(where: { $0.accountId == cell("account_id") && $0.region == cell("region") }) {
+            if let story = try FindingHistory.load(id: id, in: reader).first(where: { $0.accountId == cell("account_id") && $0.region == cell("region") }) {
                 history = "<details><summary>\(story.versions.count) version\(story.versions.count == 1 ? "" : "s")</summary><table class=\"history\"><tr><th>Updated</th><th>Count</th><th>+Count</th><th>Severity</th><th>Archived</th><th>Changed</th></tr>"
                 for v in story.versions {
                     history += "<tr><td>\(escape(v.updatedAt ?? ""))</td><td>\(v.count.map(String.init) ?? "")</td><td>\(v.countIncrease.map(String.init) ?? "")</td><td>\(v.severity.map { $0 == $0.rounded() ? String(Int64($0)) : String($0) } ?? "")</td><td>\(v.archived.map { $0 ? "yes" : "no" } ?? "")</td><td>\(escape(FindingHistory.summarize(v.changedFields)))</td></tr>"

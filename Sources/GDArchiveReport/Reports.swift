@@ -241,6 +241,12 @@ public enum Reports {
     /// versions), largest first by `measure`; rows beyond `top` summed into "(other)".
     public static func by(_ field: String, scope: ReportScope, measure: Measure = .findings, top: Int? = nil,
                           on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
+        try archive.read { try by(field, scope: scope, measure: measure, top: top, in: $0, now: now) }
+    }
+
+    /// ``by(_:scope:measure:top:on:now:)`` in `reader`'s snapshot.
+    public static func by(_ field: String, scope: ReportScope, measure: Measure = .findings, top: Int? = nil,
+                          in reader: ArchiveReader, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
         let c = try conditions(scope, now: now)
         let group = try groupExpression(field, shape: scope.pathShape)
         let measures = try windowMeasures(scope, now: now)
@@ -255,7 +261,7 @@ public enum Reports {
         // every finding first (half of `report by` on a million versions).
         var samplesInPass = 0
         var sawSeveral = false
-        let rows: [GroupRow] = try archive.database.read { db in
+        let rows: [GroupRow] = try reader.withDatabase { db in
             let sql = """
                 \(measures.with)
                 SELECT \(group.expression) AS g, f.sample, \(measures.versions), \(measures.occurrences), f.finding_key
@@ -302,7 +308,7 @@ public enum Reports {
             return Array(groups.values)
         }
         let samples = countsSamplesInPass ? samplesInPass
-            : c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", on: archive) : 0
+            : c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", in: reader) : 0
         let sorted = ordered(rows, by: measure, top: top)
         let set = RowSet(columns: [field] + Measure.allCases.map(\.rawValue), rows: sorted.map { row -> [Cell] in
             [.text(row.value ?? "(none)"), .int(row.findings), .int(row.versions), .int(row.occurrences)]
@@ -410,8 +416,8 @@ public enum Reports {
     }
 
     static func samplesLeftOut(scope: ReportScope, c: (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool),
-                               view: String, on archive: Archive) throws -> Int {
-        try archive.database.read { db in
+                               view: String, in reader: ArchiveReader) throws -> Int {
+        try reader.withDatabase { db in
             try Int.fetchOne(db, sql: samplesSQL(view: view, conditions: c.sql), arguments: StatementArguments(c.bindings)) ?? 0
         }
     }
@@ -421,11 +427,16 @@ public enum Reports {
     /// `report summary`: totals, severity bands, activity range, accounts and Regions, size,
     /// last import. Rows: `metric`, `value` (the JSON form is one object).
     public static func summary(scope: ReportScope, on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> (output: ReportOutput, values: [(String, Cell)], bands: RowSet) {
+        try archive.read { try summary(scope: scope, in: $0, now: now) }
+    }
+
+    /// ``summary(scope:on:now:)`` in `reader`'s snapshot (the status included).
+    public static func summary(scope: ReportScope, in reader: ArchiveReader, now: Int64 = Timestamp.nowMilliseconds()) throws -> (output: ReportOutput, values: [(String, Cell)], bands: RowSet) {
         let c = try conditions(scope, now: now)
         let samplesClause = SampleScope.leaveOut(c.excludeSamples, rowsAreFindings: true)
         let arguments = StatementArguments(c.bindings)
         let measures = try windowMeasures(scope, now: now)
-        let (totals, bandRows, lastImport) = try archive.database.read { db -> (Row, [Row], Row?) in
+        let (totals, bandRows, lastImport) = try reader.withDatabase { db -> (Row, [Row], Row?) in
             // The bands' sums are the totals; accounts and Regions take a second pass (grouping
             // by band, account and Region in one pass sorted more than the second pass reads).
             let bands = try Row.fetchAll(db, sql: """
@@ -446,8 +457,8 @@ public enum Reports {
             let last = try Row.fetchOne(db, sql: "SELECT started_at, finished_at, status, files, new_versions FROM import_runs ORDER BY id DESC LIMIT 1")
             return (totals, bands, last)
         }
-        let samples = c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", on: archive) : 0
-        let status = try archive.status()
+        let samples = c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", in: reader) : 0
+        let status = try reader.status()
         let order = ["critical", "high", "medium", "low", "(none)"]
         let byBand = Dictionary(uniqueKeysWithValues: bandRows.map { ($0["band"] as String, $0) })
         let bands = RowSet(columns: ["severity_label"] + Measure.allCases.map(\.rawValue), rows: order.compactMap { band in

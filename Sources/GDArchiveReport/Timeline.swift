@@ -68,7 +68,13 @@ extension Reports {
     /// range appears, empty ones with zeros. With `by`, one row per bucket and value.
     public static func timeline(scope: ReportScope, bucket: Bucket, by: String? = nil, top: Int? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
                                 measure: Measure = .findings, on archive: Archive, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
-        try timeline(scope: scope, bucket: bucket, by: by, top: top, timeZone: timeZone, measure: measure, on: archive, now: now, countInSQL: true)
+        try archive.read { try timeline(scope: scope, bucket: bucket, by: by, top: top, timeZone: timeZone, measure: measure, in: $0, now: now) }
+    }
+
+    /// ``timeline(scope:bucket:by:top:timeZone:measure:on:now:)`` in `reader`'s snapshot.
+    public static func timeline(scope: ReportScope, bucket: Bucket, by: String? = nil, top: Int? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+                                measure: Measure = .findings, in reader: ArchiveReader, now: Int64 = Timestamp.nowMilliseconds()) throws -> ReportOutput {
+        try timeline(scope: scope, bucket: bucket, by: by, top: top, timeZone: timeZone, measure: measure, in: reader, now: now, countInSQL: true)
     }
 
     /// How many versions a bound of the range must leave out for the scan to test it: fewer
@@ -83,6 +89,14 @@ extension Reports {
     /// into the scan (tests try both ways).
     static func timeline(scope: ReportScope, bucket: Bucket, by: String?, top: Int? = nil, timeZone: TimeZone, measure: Measure,
                          on archive: Archive, now: Int64, countInSQL: Bool, versionsWorthABound: Int = versionsWorthABound) throws -> ReportOutput {
+        try archive.read {
+            try timeline(scope: scope, bucket: bucket, by: by, top: top, timeZone: timeZone, measure: measure, in: $0, now: now,
+                         countInSQL: countInSQL, versionsWorthABound: versionsWorthABound)
+        }
+    }
+
+    static func timeline(scope: ReportScope, bucket: Bucket, by: String?, top: Int? = nil, timeZone: TimeZone, measure: Measure,
+                         in reader: ArchiveReader, now: Int64, countInSQL: Bool, versionsWorthABound: Int = versionsWorthABound) throws -> ReportOutput {
         let c = try conditions(scope, now: now, rowsAreFindings: false)
         let time = "f." + quoteIdentifier(scope.timeField.fieldName)
         let samplesClause = SampleScope.leaveOut(c.excludeSamples, rowsAreFindings: false)
@@ -102,7 +116,7 @@ extension Reports {
             // updated_at from one end of its index, but both in one query with a scan of every
             // version. With a filter (or another time field) one scan serves both.
             let unfiltered = scope.timeField == .updated && (scope.filter ?? "").trimmingCharacters(in: .whitespaces).isEmpty
-            let range = try archive.database.read { db in
+            let range = try reader.withDatabase { db in
                 try Row.fetchOne(db, sql: unfiltered ? """
                     SELECT (SELECT min(\(time)) FROM finding_versions f WHERE (\(c.sql))\(samplesClause)) AS lo,
                            (SELECT max(\(time)) FROM finding_versions f WHERE (\(c.sql))\(samplesClause)) AS hi
@@ -129,7 +143,7 @@ extension Reports {
         var rankedKeys: [String]?
         // With `by` a field of several values: each bucket's own totals (its stacks overlap).
         var bucketTotals: [(findings: Int64, versions: Int64, occurrences: Int64)]?
-        let samples: Int = try archive.database.read { db in
+        let samples: Int = try reader.withDatabase { db in
             guard !boundaries.isEmpty else { return 0 }
             let range = " AND \(time) >= ? AND \(time) < ?"
             let rangeArguments: [DatabaseValue] = [boundaries.first!.databaseValue, boundaries.last!.databaseValue]

@@ -54,9 +54,16 @@ public struct ArchiveStatus: Sendable, Equatable, Codable {
 extension Archive {
     /// Counts what the archive holds, in one read transaction.
     public func status() throws -> ArchiveStatus {
-        // One read transaction: the counts, the last success and the troubled runs since it
-        // are one snapshot, even while an import commits.
-        let (counts, success, troubled, future) = try database.read { db -> (Row, Row?, Int, Int) in
+        try read { try $0.status() }
+    }
+}
+
+extension ArchiveReader {
+    /// Counts what the archive holds, in this reader's snapshot: the counts, the last success
+    /// and the troubled runs since it are one snapshot, even while an import commits.
+    public func status() throws -> ArchiveStatus {
+        let path = archive.path
+        let (counts, success, troubled, future) = try { () throws -> (Row, Row?, Int, Int) in
             let counts = try Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM findings) AS findings,
                        (SELECT count(*) FROM versions) AS versions,
@@ -77,8 +84,8 @@ extension Archive {
                 """, arguments: [success?["id"] as Int64? ?? 0]) ?? 0
             let future = try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE updated_at > ?", arguments: [ArchiveWriter.horizon()]) ?? 0
             return (counts, success, troubled, future)
-        }
-        let size = fileBytes()
+        }()
+        let size = archive.fileBytes()
         return ArchiveStatus(
             path: path, findings: counts["findings"], versions: counts["versions"],
             files: counts["files"], sightings: counts["sightings"], importRuns: counts["runs"],
@@ -95,7 +102,9 @@ extension Archive {
     /// member only the S3 export carries, a field newer than the model), whether it is a typo.
     public func recentBodiesHavePath(_ segments: [String], recent: Int = 2000) throws -> Bool {
         guard let first = segments.first else { return false }
-        return try database.read { db in
+        // Asked while a filter compiles, which may be inside a reader's snapshot (an HTML page
+        // reads in one): then on that connection, as one more query of the snapshot.
+        return try database.unsafeReentrantRead { db in
             try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM (SELECT version_id FROM versions ORDER BY version_id DESC LIMIT ?) r
                                JOIN version_bodies b ON b.version_id = r.version_id, json_tree(b.body, ?) t

@@ -61,6 +61,21 @@ import Testing
         }
     }
 
+    /// Step 2: one snapshot per answer. Outside the Store nothing reaches the connection
+    /// (readers go through `archive.read { reader in … }`), nothing imports SQLite's C API,
+    /// finding histories and `gdarchive sql` name no table, and the HTML page reads once.
+    @Test func everyAnswerIsOneSnapshot() throws {
+        let outside = try ["GDArchiveIngest", "GDArchiveQuery", "GDArchiveReport", "gdarchive"].flatMap(Self.sources(of:))
+        let connection = try Self.offending(outside, #"\.database\b"#) + Self.offending(outside, #"^\s*import\s+GRDBSQLite\b"#)
+        #expect(connection.isEmpty, "outside the Store:\n\(connection.joined(separator: "\n"))")
+        let tables = try Self.stepOneRules().last!.1
+        let histories = try Self.offending(outside.filter { $0.0.hasSuffix("/FindingHistory.swift") || $0.0.contains("ReadOnlySQL") }, tables)
+        #expect(histories.isEmpty, "\(histories.joined(separator: "\n"))")
+        let page = try #require(outside.first { $0.0.hasSuffix("/HTMLReport.swift") })
+        #expect(try Self.offending([page], #"\.read\s*\{"#).count == 1)
+        #expect(try Self.offending([page], #"on: archive|from: archive"#).isEmpty)
+    }
+
     /// What step 1 forbids outside the Store: what, and a pattern of the lines that do it.
     static func stepOneRules() throws -> [(String, String)] {
         [

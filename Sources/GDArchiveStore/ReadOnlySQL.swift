@@ -1,6 +1,5 @@
-import GRDBSQLite
-import GDArchiveStore
 import Foundation
+import GRDBSQLite
 
 /// Why `gdarchive sql` refused or failed a statement.
 public struct SQLRefusal: Error, CustomStringConvertible, Equatable {
@@ -11,6 +10,15 @@ public struct SQLRefusal: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// A value as SQLite stored it, for the callers that print what `gdarchive sql` reads.
+public enum StoredValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
 /// Runs one SQL statement of a power user's on a connection that cannot change anything:
 /// opened read-only by SQLite (`SQLITE_OPEN_READONLY`), with `ATTACH` disabled
 /// (`SQLITE_LIMIT_ATTACHED` = 0) and an authorizer that allows only reading: `SELECT`, reads of
@@ -19,7 +27,8 @@ public struct SQLRefusal: Error, CustomStringConvertible, Equatable {
 /// SQLite itself, never from inspecting the text.
 ///
 /// ```swift
-/// let rows = try ReadOnlySQL.run("SELECT type, count(*) FROM latest_findings GROUP BY 1", archivePath: path)
+/// try ReadOnlySQL.stream("SELECT type, count(*) FROM latest_findings GROUP BY 1", archivePath: path,
+///                        columns: { print($0) }, values: { print($0) })
 /// ```
 public enum ReadOnlySQL {
     /// Pragmas that only read.
@@ -44,20 +53,13 @@ public enum ReadOnlySQL {
         public init() {}
     }
 
-    /// Runs the statement and returns every row (for small answers and tests).
-    public static func run(_ sql: String, archivePath: String, location: String? = nil, limits: Limits = Limits()) throws -> RowSet {
-        var set = RowSet(columns: [], rows: [])
-        try stream(sql, archivePath: archivePath, location: location, limits: limits, columns: { set.columns = $0 }) { set.rows.append($0) }
-        return set
-    }
-
     /// Runs the statement and hands each row to `row` as SQLite produces it: memory stays flat
     /// however many rows there are (within `limits`).
     ///
     /// - Parameter location: what to open when it is not the path itself: an archive's
     ///   ``Archive/readLocation`` (an SQLite URI for one read as it is from read-only media).
     public static func stream(_ sql: String, archivePath: String, location: String? = nil, limits: Limits = Limits(),
-                              columns: ([String]) throws -> Void, row: ([Cell]) throws -> Void) throws {
+                              columns: ([String]) throws -> Void, values row: ([StoredValue]) throws -> Void) throws {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (location == nil ? 0 : SQLITE_OPEN_URI)
         guard sqlite3_open_v2(location ?? archivePath, &handle, flags, nil) == SQLITE_OK, let db = handle else {
@@ -155,14 +157,13 @@ public enum ReadOnlySQL {
             try row((0..<count).map { i in
                 let column = Int32(i)
                 switch sqlite3_column_type(statement, column) {
-                case SQLITE_INTEGER: return .int(sqlite3_column_int64(statement, column))
-                case SQLITE_FLOAT: return .double(sqlite3_column_double(statement, column))
+                case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+                case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
                 case SQLITE_NULL: return .null
                 case SQLITE_BLOB:
                     let bytes = Int(sqlite3_column_bytes(statement, column))
-                    guard let pointer = sqlite3_column_blob(statement, column) else { return .text("") }
-                    let data = UnsafeRawBufferPointer(start: pointer, count: bytes)
-                    return .text(data.map { String(format: "%02x", $0) }.joined())
+                    guard let pointer = sqlite3_column_blob(statement, column) else { return .blob([]) }
+                    return .blob(Array(UnsafeRawBufferPointer(start: pointer, count: bytes)))
                 default:
                     return .text(String(cString: sqlite3_column_text(statement, column)))
                 }
