@@ -327,6 +327,7 @@ extension Archive {
                 try db.execute(sql: "DELETE FROM sightings WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM version_forms WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM version_blobs WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
+                try db.execute(sql: "DELETE FROM finding_changes WHERE version_id IN (SELECT version_id FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed))")
                 try db.execute(sql: "DELETE FROM versions WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
                 try db.execute(sql: "DELETE FROM findings WHERE finding_key IN (SELECT finding_key FROM temp.doomed)")
                 try ArchiveWriter.deleteUnusedIndicatorValues(db)
@@ -493,6 +494,8 @@ extension Archive {
                     """, arguments: [kept, version])
                 try db.execute(sql: "DELETE FROM version_indicators WHERE version_id = ?", arguments: [version])
                 try db.execute(sql: "DELETE FROM version_blobs WHERE version_id = ?", arguments: [version])
+                // A phantom version's changes were the kept one's again.
+                try db.execute(sql: "DELETE FROM finding_changes WHERE version_id = ?", arguments: [version])
                 try db.execute(sql: "DELETE FROM versions WHERE version_id = ?", arguments: [version])
                 folded += 1
             }

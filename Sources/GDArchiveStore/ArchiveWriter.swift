@@ -230,7 +230,11 @@ public struct ArchiveWriter {
         }
         let versionID = db.lastInsertedRowID
         try storeBody(record.body, version: versionID, findingBase: finding?.base)
-        try insertIndicators(record.indicators, version: versionID)
+        let freshValues = try insertIndicators(record.indicators, version: versionID)
+        if becomesLatest && inOrder {
+            try recordChanges(of: record, version: versionID, previous: finding.map { ($0.count, $0.indexed.severity, $0.archived) },
+                              freshValues: freshValues)
+        }
         if becomesLatest {
             // Usually a new version keeps the type, resource type, severity and sample flag:
             // then the statement that leaves them (and their indexes) alone.
@@ -390,16 +394,49 @@ public struct ArchiveWriter {
 
     /// Stores the indicators of one version: each (kind, value) once in `indicator_values`
     /// (migration 12), and the version's link to it.
-    public func insertIndicators(_ indicators: [Indicator], version: Int64) throws {
+    /// Returns the indicators whose value the archive did not hold before (in any finding).
+    @discardableResult
+    public func insertIndicators(_ indicators: [Indicator], version: Int64) throws -> [Indicator] {
         let s = statements
+        var fresh: [Indicator] = []
         for indicator in indicators {
             let kindID = try s.knownKinds[indicator.kind] ?? kindID(indicator.kind)
             var valueID = try s.indicatorValueID.query({ $0.bind(1, kindID); $0.bind(2, indicator.value) }, { $0.int64(0) }) ?? nil
             if valueID == nil {
                 try s.insertIndicatorValue.run { $0.bind(1, kindID); $0.bind(2, indicator.value) }
                 valueID = db.lastInsertedRowID
+                fresh.append(indicator)
             }
             try s.insertIndicator.run { $0.bind(1, valueID); $0.bind(2, version); $0.bind(3, kindID) }
+        }
+        return fresh
+    }
+
+    /// Records what a version that becomes its finding's latest in the latest-version order
+    /// changed (migration 16), against the finding's latest before it (`previous`: count,
+    /// severity, archived; nil for a new finding), and the indicator values it brought that
+    /// the archive never held.
+    private func recordChanges(of record: VersionRecord, version: Int64, previous: (count: Int64?, severity: Double?, archived: Bool?)?,
+                               freshValues: [Indicator]) throws {
+        var changes: [(kind: String, count: Int64?, severity: Double?, indicator: Indicator?)] = []
+        if let previous {
+            if let count = record.count, let before = previous.count, count > before { changes.append(("recurred", before, nil, nil)) }
+            if let severity = record.severity, let before = previous.severity, severity != before {
+                changes.append((severity > before ? "escalated" : "deescalated", nil, before, nil))
+            }
+            if let archived = record.archived, let before = previous.archived, archived != before {
+                changes.append((archived ? "archived" : "unarchived", nil, nil, nil))
+            }
+        } else {
+            changes.append(("new", nil, nil, nil))
+        }
+        for indicator in freshValues { changes.append(("new_indicator", nil, nil, indicator)) }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO finding_changes (import_run_id, version_id, kind, previous_count, previous_severity, indicator_kind, indicator_value)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for change in changes {
+            try insert.execute(arguments: [runID, version, change.kind, change.count, change.severity, change.indicator?.kind, change.indicator?.value])
         }
     }
 

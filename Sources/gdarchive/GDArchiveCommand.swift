@@ -20,7 +20,7 @@ struct GDArchiveCommand: ParsableCommand {
             stopped quietly); 1 any other failure.
             """,
         version: "0.1.0",
-        subcommands: [Import.self, Pull.self, Query.self, Show.self, Report.self, Fields.self, SQL.self, Status.self, Check.self, Prune.self, Compact.self, Backup.self]
+        subcommands: [Import.self, Pull.self, Query.self, Show.self, Changes.self, Report.self, Fields.self, SQL.self, Status.self, Check.self, Prune.self, Compact.self, Backup.self]
     )
 
     @OptionGroup var globals: GlobalOptions

@@ -11,7 +11,7 @@ func withoutSize(_ json: String) -> String {
 @Suite struct CLITests {
     @Test(arguments: [["--help"], ["import", "--help"], ["status", "--help"], ["query", "--help"], ["show", "--help"], ["fields", "--help"], ["sql", "--help"],
                       ["report", "--help"], ["report", "summary", "--help"], ["report", "by", "--help"], ["report", "timeline", "--help"], ["report", "html", "--help"],
-                      ["check", "--help"], ["prune", "--help"], ["compact", "--help"], ["backup", "--help"], ["pull", "--help"]])
+                      ["check", "--help"], ["prune", "--help"], ["compact", "--help"], ["backup", "--help"], ["pull", "--help"], ["changes", "--help"]])
     func helpTextMatchesItsGoldenFile(arguments: [String]) throws {
         let result = try runGDArchive(arguments, environment: ["COLUMNS": "100"])
         #expect(result.status == 0)

@@ -3,6 +3,7 @@ import Foundation
 import GDArchiveBasics
 import GDArchiveIngest
 import GDArchiveQuery
+import GDArchiveReport
 import GDArchiveStore
 
 extension GDArchiveCommand {
@@ -31,6 +32,9 @@ extension GDArchiveCommand {
 
         @Flag(help: "Read files again even if they are unchanged since they were last read.")
         var rescan = false
+
+        @Flag(help: "Print the changes this import made to standard output, one JSON object per line, when it ends (see `gdarchive changes`).")
+        var emitChanges = false
 
         @Option(help: ArgumentHelp("If another import holds the archive, wait up to this many seconds (default 0), then exit 75.", valueName: "seconds"))
         var wait: Double = 0
@@ -89,6 +93,13 @@ extension GDArchiveCommand {
                 throw Terminal.fail(error)
             }
             progress?.clear()
+            if emitChanges {
+                do {
+                    try Changes.print(.run(summary.runID), request: QueryRequest(), on: archive, format: .jsonl)
+                } catch {
+                    throw Terminal.fail(error)
+                }
+            }
             if !log.quiet {
                 var fields: [String: Any] = ["event": "summary"]
                 for (key, value) in summary.fields { fields[key] = value }

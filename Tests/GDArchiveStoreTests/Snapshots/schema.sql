@@ -72,6 +72,17 @@ CREATE TABLE derived_state (
     version INTEGER NOT NULL
 );
 
+CREATE TABLE finding_changes (
+    change_id         INTEGER PRIMARY KEY,
+    import_run_id     INTEGER NOT NULL REFERENCES import_runs(id),
+    version_id        INTEGER NOT NULL REFERENCES versions(version_id),
+    kind              TEXT    NOT NULL CHECK (kind IN ('new', 'recurred', 'escalated', 'deescalated', 'archived', 'unarchived', 'new_indicator')),
+    previous_count    INTEGER,
+    previous_severity REAL,
+    indicator_kind    TEXT,
+    indicator_value   TEXT
+);
+
 CREATE TABLE findings (
     finding_key       INTEGER PRIMARY KEY,
     account_id        TEXT    NOT NULL,
@@ -202,6 +213,10 @@ CREATE TABLE versions (
     action_type    TEXT,
     feature_name   TEXT
 , occurrences INTEGER);
+
+CREATE INDEX finding_changes_run ON finding_changes (import_run_id);
+
+CREATE INDEX finding_changes_version ON finding_changes (version_id);
 
 CREATE INDEX findings_id            ON findings (id);
 
