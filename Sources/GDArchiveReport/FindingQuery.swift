@@ -264,8 +264,7 @@ public enum FindingQuery {
         return try reader.withDatabase { db in
             var samples = 0
             if excludeSamples {
-                samples = try Int.fetchOne(db, sql: Reports.samplesSQL(view: view, conditions: conditions.sql),
-                                           arguments: StatementArguments(whereBindings)) ?? 0
+                samples = try reader.samplesLeftOut(rowsAreFindings: !request.allVersions, where: SQLCondition(sql: conditions.sql, bindings: whereBindings))
             }
             var sql = "SELECT \(selects.joined(separator: ", ")) FROM \(view) f WHERE (\(conditions.sql))"
             sql += SampleScope.leaveOut(excludeSamples, rowsAreFindings: !request.allVersions)

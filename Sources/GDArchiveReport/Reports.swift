@@ -401,25 +401,9 @@ public enum Reports {
         }
     }
 
-    /// Counts the sample findings a filter matches (on version rows: the sample findings with
-    /// a version it matches), starting from the samples: their small partial index,
-    /// materialised and joined first (without statistics, SQLite would start from the filter's
-    /// own index and run the whole filter a second time). See ``SampleScope``.
-    static func samplesSQL(view: String, conditions: String, extra: String = "") -> String {
-        view == "latest_findings" ? """
-            WITH s AS MATERIALIZED (SELECT finding_key FROM findings INDEXED BY findings_sample WHERE sample = 1)
-            SELECT count(*) FROM s CROSS JOIN latest_findings f ON f.finding_key = s.finding_key WHERE (\(conditions))\(extra)
-            """ : """
-            WITH s AS MATERIALIZED (SELECT finding_key FROM findings INDEXED BY findings_sample WHERE sample = 1)
-            SELECT count(DISTINCT f.finding_key) FROM s CROSS JOIN \(view) f ON f.finding_key = s.finding_key WHERE (\(conditions))\(extra)
-            """
-    }
-
     static func samplesLeftOut(scope: ReportScope, c: (sql: String, bindings: [DatabaseValue], summary: String, excludeSamples: Bool),
                                view: String, in reader: ArchiveReader) throws -> Int {
-        try reader.withDatabase { db in
-            try Int.fetchOne(db, sql: samplesSQL(view: view, conditions: c.sql), arguments: StatementArguments(c.bindings)) ?? 0
-        }
+        try reader.samplesLeftOut(rowsAreFindings: view == "latest_findings", where: SQLCondition(sql: c.sql, bindings: c.bindings))
     }
 
     // MARK: - summary
@@ -436,49 +420,40 @@ public enum Reports {
         let samplesClause = SampleScope.leaveOut(c.excludeSamples, rowsAreFindings: true)
         let arguments = StatementArguments(c.bindings)
         let measures = try windowMeasures(scope, now: now)
-        let (totals, bandRows, lastImport) = try reader.withDatabase { db -> (Row, [Row], Row?) in
-            // The bands' sums are the totals; accounts and Regions take a second pass (grouping
-            // by band, account and Region in one pass sorted more than the second pass reads).
-            let bands = try Row.fetchAll(db, sql: """
-                \(measures.with)
-                SELECT coalesce(f.severity_label, '(none)') AS band, count(*) AS findings, sum(\(measures.versions)) AS versions, sum(\(measures.occurrences)) AS occurrences,
-                       min(coalesce(f.first_seen, f.created_at)) AS first_activity, max(coalesce(f.last_seen, f.updated_at)) AS last_activity
-                FROM latest_findings f \(measures.join) WHERE (\(c.sql))\(samplesClause) GROUP BY band
-                """, arguments: StatementArguments(measures.bindings + c.bindings))
-            let places = try Row.fetchOne(db, sql: """
-                SELECT count(DISTINCT f.account_id) AS accounts, count(DISTINCT f.region) AS regions
-                FROM latest_findings f WHERE (\(c.sql))\(samplesClause)
-                """, arguments: arguments)!
-            func sum(_ column: String) -> Int64 { bands.reduce(0) { $0 + ($1[column] as Int64? ?? 0) } }
-            let totals = Row(["findings": sum("findings"), "versions": sum("versions"), "occurrences": sum("occurrences"),
-                              "first_activity": bands.compactMap { $0["first_activity"] as String? }.min(),
-                              "last_activity": bands.compactMap { $0["last_activity"] as String? }.max(),
-                              "accounts": places["accounts"] as Int64, "regions": places["regions"] as Int64])
-            let last = try Row.fetchOne(db, sql: "SELECT started_at, finished_at, status, files, new_versions FROM import_runs ORDER BY id DESC LIMIT 1")
-            return (totals, bands, last)
-        }
+        // The bands' sums are the totals; accounts and Regions take a second pass (grouping by
+        // band, account and Region in one pass sorted more than the second pass reads).
+        let scoped = SQLCondition(sql: "(\(c.sql))\(samplesClause)", bindings: c.bindings)
+        let bandRows = try reader.severityBands(measures: MeasureSQL(with: measures.with, join: measures.join, versions: measures.versions,
+                                                                     occurrences: measures.occurrences, bindings: measures.bindings),
+                                                where: scoped)
+        let places = try reader.accountsAndRegions(where: scoped)
+        let lastImport = try reader.lastImport()
+        struct Totals { var findings: Int64; var versions: Int64; var occurrences: Int64; var firstActivity: String?; var lastActivity: String? }
+        let totals = Totals(findings: bandRows.reduce(0) { $0 + $1.findings }, versions: bandRows.reduce(0) { $0 + $1.versions },
+                            occurrences: bandRows.reduce(0) { $0 + $1.occurrences },
+                            firstActivity: bandRows.compactMap(\.firstActivity).min(), lastActivity: bandRows.compactMap(\.lastActivity).max())
         let samples = c.excludeSamples ? try samplesLeftOut(scope: scope, c: c, view: "latest_findings", in: reader) : 0
         let status = try reader.status()
         let order = ["critical", "high", "medium", "low", "(none)"]
-        let byBand = Dictionary(uniqueKeysWithValues: bandRows.map { ($0["band"] as String, $0) })
+        let byBand = Dictionary(uniqueKeysWithValues: bandRows.map { ($0.label, $0) })
         let bands = RowSet(columns: ["severity_label"] + Measure.allCases.map(\.rawValue), rows: order.compactMap { band in
             guard let row = byBand[band] else {
                 return band == "(none)" ? nil : [.text(band), .int(0), .int(0), .int(0)]
             }
-            return [.text(band), .int(row["findings"]), .int(row["versions"]), .int(row["occurrences"])]
+            return [.text(band), .int(row.findings), .int(row.versions), .int(row.occurrences)]
         })
         func text(_ value: String?) -> Cell { value.map(Cell.text) ?? .null }
         var values: [(String, Cell)] = [
-            ("findings", .int(totals["findings"])), ("versions", .int(totals["versions"])), ("occurrences", .int(totals["occurrences"])),
+            ("findings", .int(totals.findings)), ("versions", .int(totals.versions)), ("occurrences", .int(totals.occurrences)),
         ]
         for row in bands.rows {
             if case .text(let band) = row[0], band != "(none)", case .int(let n) = row[1] { values.append((band, .int(n))) }
         }
         values += [
-            ("first_activity", text(totals["first_activity"])), ("last_activity", text(totals["last_activity"])),
-            ("accounts", .int(totals["accounts"])), ("regions", .int(totals["regions"])),
+            ("first_activity", text(totals.firstActivity)), ("last_activity", text(totals.lastActivity)),
+            ("accounts", .int(places.accounts)), ("regions", .int(places.regions)),
             ("samples_left_out", .int(Int64(samples))), ("archive_bytes", .int(status.sizeBytes)),
-            ("last_import", text(lastImport?["started_at"])), ("last_import_status", text(lastImport?["status"])),
+            ("last_import", text(lastImport?.startedAt)), ("last_import_status", text(lastImport?.status)),
         ]
         // With --since or --until: the instants they stood for (null for the one not given).
         if scope.since != nil || scope.until != nil {

@@ -257,8 +257,7 @@ extension Reports {
                 if multiValued { bucketTotals = totals.map { (Int64($0.findings.count), $0.versions, $0.occurrences) } }
             }
             guard c.excludeSamples else { return 0 }
-            return try Int.fetchOne(db, sql: Reports.samplesSQL(view: "finding_versions", conditions: c.sql, extra: range),
-                                    arguments: StatementArguments(c.bindings + rangeArguments)) ?? 0
+            return try reader.samplesLeftOut(rowsAreFindings: false, where: SQLCondition(sql: "(\(c.sql))\(range)", bindings: c.bindings + rangeArguments))
         }
         let keys = group == nil ? [""] : rankedKeys ?? Set(counts.flatMap(\.keys)).sorted()
         var rows: [[Cell]] = []
