@@ -9,7 +9,7 @@ let package = Package(
         // A loadable SQLite extension (`.load libGDArchiveSQLite`) with gdarchive_body, for
         // other SQLite clients.
         .library(name: "GDArchiveSQLite", type: .dynamic, targets: ["GDArchiveSQLite"]),
-        .library(name: "GDArchive", targets: ["GDArchiveBasics", "GDArchiveJSON", "GDArchiveStore", "GDArchiveIngest", "GDArchiveQuery", "GDArchiveReport"]),
+        .library(name: "GDArchive", targets: ["GDArchiveModel", "GDArchiveJSON", "GDArchiveStore", "GDArchiveIngest", "GDArchiveQuery", "GDArchiveReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -40,16 +40,16 @@ let package = Package(
         ),
 
         // MARK: - Library modules (dependency arrows enforced by the compiler)
-        // Basics: timestamps, SHA-256 and child processes, shared by every module.
+        // Model: the archive's vocabulary, shared by every module: the version record and its
+        // indicators, timestamps, SHA-256, IP networks, indicator values, visible text.
         .target(
-            name: "GDArchiveBasics",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "Subprocess", package: "swift-subprocess")]
+            name: "GDArchiveModel",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         // Store: the archive file, its schema (from Migrations/), the write path. No parsing.
         .target(
             name: "GDArchiveStore",
-            dependencies: ["GDArchiveBasics", "GDArchiveJSON", "CGDArchiveCodec", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["GDArchiveModel", "GDArchiveJSON", "CGDArchiveCodec", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // JSON: a lossless parser and the canonical writer. No dependencies.
@@ -57,21 +57,22 @@ let package = Package(
         // Ingest: readers, normalisation, versioning, indicators. Writes through Store.
         .target(
             name: "GDArchiveIngest",
-            dependencies: ["GDArchiveStore", "GDArchiveJSON", "GDArchiveBasics", "CZlib"]
+            dependencies: ["GDArchiveStore", "GDArchiveJSON", "GDArchiveModel", "CZlib",
+                           .product(name: "Subprocess", package: "swift-subprocess")]
         ),
 
         // Query: the filter language, parsed and compiled to SQL text plus bound values.
         // Pure: no SQLite.
-        .target(name: "GDArchiveQuery", dependencies: ["GDArchiveBasics"]),
+        .target(name: "GDArchiveQuery", dependencies: ["GDArchiveModel"]),
         // Report: running queries, finding histories, output formats.
-        .target(name: "GDArchiveReport", dependencies: ["GDArchiveBasics", "GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CGDArchiveTimeline",
+        .target(name: "GDArchiveReport", dependencies: ["GDArchiveModel", "GDArchiveStore", "GDArchiveQuery", "GDArchiveJSON", "CGDArchiveTimeline",
                                                        .product(name: "GRDB", package: "GRDB.swift")]),
 
         // MARK: - Executables
         .executableTarget(
             name: "gdarchive",
             dependencies: [
-                "GDArchiveStore", "GDArchiveIngest", "GDArchiveReport", "GDArchiveJSON", "GDArchiveQuery", "GDArchiveBasics",
+                "GDArchiveStore", "GDArchiveIngest", "GDArchiveReport", "GDArchiveJSON", "GDArchiveQuery", "GDArchiveModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,21 +86,29 @@ let package = Package(
         // MARK: - Test support and tests
         .target(
             name: "GDArchiveTestSupport",
-            dependencies: ["GDArchiveBasics", "GDArchiveStore", "GDArchiveIngest", "CZlib",
+            dependencies: ["GDArchiveModel", "GDArchiveStore", "GDArchiveIngest", "CZlib",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "GDArchiveStoreTests",
-            dependencies: ["GDArchiveStore", "GDArchiveBasics", "GDArchiveTestSupport", "MigrationCodegen"],
+            dependencies: ["GDArchiveStore", "GDArchiveModel", "GDArchiveTestSupport", "MigrationCodegen"],
             exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "GDArchiveIngestTests",
-            dependencies: ["GDArchiveIngest", "GDArchiveJSON", "GDArchiveStore", "GDArchiveBasics", "GDArchiveTestSupport", "CZlib"]
+            dependencies: ["GDArchiveIngest", "GDArchiveJSON", "GDArchiveStore", "GDArchiveModel", "GDArchiveTestSupport", "CZlib"]
+        ),
+        .testTarget(
+            name: "GDArchiveModelTests",
+            dependencies: ["GDArchiveModel"]
+        ),
+        .testTarget(
+            name: "GDArchiveJSONTests",
+            dependencies: ["GDArchiveJSON"]
         ),
         .testTarget(
             name: "GDArchiveQueryTests",
-            dependencies: ["GDArchiveQuery", "GDArchiveBasics"]
+            dependencies: ["GDArchiveQuery", "GDArchiveModel"]
         ),
         .testTarget(
             name: "GDArchiveReportTests",
@@ -107,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "gdarchiveTests",
-            dependencies: ["gdarchive", "GDArchiveTestSupport", "GDArchiveBasics", "GDArchiveStore", "GDArchiveReport"],
+            dependencies: ["gdarchive", "GDArchiveTestSupport", "GDArchiveModel", "GDArchiveStore", "GDArchiveReport"],
             exclude: ["Snapshots", "FakeAWS", "RealAWS"]
         ),
     ]

@@ -1,4 +1,4 @@
-import GDArchiveBasics
+import GDArchiveModel
 
 /// A value bound to a `?` placeholder.
 public enum QueryValue: Equatable, Sendable {

@@ -1,4 +1,4 @@
-import GDArchiveBasics
+import GDArchiveModel
 
 /// A token of the filter language, with its position in the filter text.
 public struct Token: Equatable, Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveQuery
 import GDArchiveStore
 import GRDB

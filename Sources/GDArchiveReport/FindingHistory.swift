@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveJSON
 import GDArchiveQuery
 import GDArchiveStore

@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveStore
 
 /// A self-contained HTML report for managers and auditors: one file, no network (inline CSS,

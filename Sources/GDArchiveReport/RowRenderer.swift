@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 
 /// Renders a ``RowSet`` in any ``OutputFormat``.
 ///

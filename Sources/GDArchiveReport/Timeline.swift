@@ -1,6 +1,6 @@
 import CGDArchiveTimeline
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveQuery
 import GDArchiveStore
 import GRDB

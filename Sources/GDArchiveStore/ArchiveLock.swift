@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 
 /// The one-writer lock of an archive: an exclusive `flock` on `ARCHIVE.lock`, held for the
 /// whole of an import or prune. The kernel releases it when the holder exits, however it exits,

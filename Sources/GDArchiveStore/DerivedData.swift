@@ -1,3 +1,4 @@
+import GDArchiveModel
 import GRDB
 
 /// Data derived from stored bodies (the indicators: `version_indicators` and

@@ -1,4 +1,4 @@
-import GDArchiveBasics
+import GDArchiveModel
 /// One numbered schema migration, embedded from `Migrations/NNNN_name.sql`.
 ///
 /// ```swift

@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 import GRDB
 
 /// What a finished process printed and returned.

@@ -1,4 +1,4 @@
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveIngest
 import GDArchiveJSON
 import GDArchiveStore

@@ -1,4 +1,4 @@
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveQuery
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 @testable import GDArchiveReport
 import GDArchiveQuery
 import GDArchiveStore

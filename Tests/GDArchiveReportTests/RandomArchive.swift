@@ -1,3 +1,4 @@
+import GDArchiveModel
 import Foundation
 import GDArchiveStore
 import GDArchiveTestSupport

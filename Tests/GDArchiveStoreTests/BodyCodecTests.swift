@@ -1,6 +1,6 @@
 import Foundation
 @testable import GDArchiveStore
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveTestSupport
 import GRDB
 import Testing

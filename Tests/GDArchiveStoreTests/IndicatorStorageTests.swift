@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 @testable import GDArchiveStore
 import GDArchiveTestSupport
 import GRDB

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveTestSupport
 import GRDB
 import Testing

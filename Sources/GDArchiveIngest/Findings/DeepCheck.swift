@@ -1,3 +1,4 @@
+import GDArchiveModel
 import GDArchiveJSON
 import GDArchiveStore
 

@@ -1,4 +1,4 @@
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveJSON
 import GDArchiveStore
 

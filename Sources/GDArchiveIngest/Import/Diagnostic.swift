@@ -1,4 +1,4 @@
-import GDArchiveBasics
+import GDArchiveModel
 
 /// A message about the input, located like a compiler's: `path:line:column: error: message`.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveStore
 
 /// The files named on the command line, with directories walked recursively in sorted

@@ -1,5 +1,5 @@
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveStore
 
 /// How `gdarchive pull` drives the user's AWS CLI.

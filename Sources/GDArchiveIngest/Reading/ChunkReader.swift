@@ -1,6 +1,6 @@
 import CZlib
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 
 /// Damage in an input stream: what was read before it is good, what follows is lost.
 public struct InputDamage: Error, Equatable, Sendable, CustomStringConvertible {

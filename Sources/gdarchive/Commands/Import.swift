@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GDArchiveBasics
+import GDArchiveModel
 import GDArchiveIngest
 import GDArchiveQuery
 import GDArchiveReport

@@ -1,4 +1,4 @@
-import GDArchiveBasics
+import GDArchiveIngest
 import Testing
 
 /// Child processes through swift-subprocess (as `gdarchive pull` runs the `aws` CLI).

@@ -1,4 +1,3 @@
-import GDArchiveBasics
 /// One finding version ready to be stored: its canonical JSON, its hash and the indexed
 /// columns extracted from it.
 ///

@@ -1,4 +1,4 @@
-import GDArchiveIngest
+import Foundation
 import GDArchiveJSON
 import Testing
 

@@ -1,5 +1,4 @@
-import GDArchiveBasics
-import GDArchiveStore
+import GDArchiveModel
 import Testing
 
 @Suite struct TimestampTests {
