@@ -162,7 +162,7 @@ public enum FilterCompiler {
         case .isIn(let field, let literals, let negated, let position):
             let target = try resolve(field, position: position, context: context)
             var values: [QueryValue] = []
-            for literal in literals { values += try target.variants(of: try convert(literal, for: target, op: .equal, position: position, context: context)) }
+            for literal in literals { values += target.variants(of: try convert(literal, for: target, op: .equal, position: position, context: context)) }
             let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
             return try target.emit(Predicate(sql: { "\($0) IN (\(placeholders))" }, values: values, expanded: true), negated: negated, bindings: &bindings)
         case .between(let field, let low, let high, let negated, let position):

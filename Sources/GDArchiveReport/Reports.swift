@@ -418,7 +418,6 @@ public enum Reports {
     public static func summary(scope: ReportScope, in reader: ArchiveReader, now: Int64 = Timestamp.nowMilliseconds()) throws -> (output: ReportOutput, values: [(String, Cell)], bands: RowSet) {
         let c = try conditions(scope, now: now)
         let samplesClause = SampleScope.leaveOut(c.excludeSamples, rowsAreFindings: true)
-        let arguments = StatementArguments(c.bindings)
         let measures = try windowMeasures(scope, now: now)
         // The bands' sums are the totals; accounts and Regions take a second pass (grouping by
         // band, account and Region in one pass sorted more than the second pass reads).

@@ -31,6 +31,16 @@ import Testing
         return process.terminationStatus
     }
 
+    /// A running `gdarchive import -` of `db`, fed through the pipe returned with it.
+    func startStreamImport(_ db: String, stderr: Any = FileHandle.nullDevice) throws -> (Process, Pipe) {
+        let input = Pipe()
+        let process = makeProcess(["--db", db, "import", "-"])
+        process.standardInput = input
+        process.standardError = stderr
+        try process.run()
+        return (process, input)
+    }
+
     func status(_ db: String) throws -> String {
         try runGDArchive(["--db", db, "sql", "SELECT status FROM import_runs ORDER BY id DESC LIMIT 1", "--format", "tsv"]).stdout
     }
@@ -62,11 +72,7 @@ import Testing
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")
         let generator = FindingGenerator(seed: 23)
-        let input = Pipe()
-        let stream = makeProcess(["--db", db, "import", "-"])
-        stream.standardInput = input
-        stream.standardError = FileHandle.nullDevice
-        try stream.run()
+        let (stream, input) = try startStreamImport(db)
         defer { if stream.isRunning { kill(stream.processIdentifier, SIGKILL) } }
         try input.fileHandleForWriting.write(contentsOf: Data((0..<100).map { generator.finding(number: $0, version: 1) + "\n" }.joined().utf8))
         eventually("the stream's first records are committed") { versions(db) == 100 }
@@ -96,11 +102,8 @@ import Testing
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite"), copy = tmp.path("copy.sqlite")
         let generator = FindingGenerator(seed: 24)
-        let input = Pipe(), err = Pipe()
-        let stream = makeProcess(["--db", db, "import", "-"])
-        stream.standardInput = input
-        stream.standardError = err
-        try stream.run()
+        let err = Pipe()
+        let (stream, input) = try startStreamImport(db, stderr: err)
         defer { if stream.isRunning { kill(stream.processIdentifier, SIGKILL) } }
         try input.fileHandleForWriting.write(contentsOf: Data((0..<50).map { generator.finding(number: $0, version: 1) + "\n" }.joined().utf8))
         eventually("the stream's first records are committed") { versions(db) == 50 }
@@ -128,11 +131,7 @@ import Testing
         let tmp = try TemporaryDirectory()
         let db = tmp.path("a.sqlite")
         let generator = FindingGenerator(seed: 22)
-        let input = Pipe()
-        let process = makeProcess(["--db", db, "import", "-"])
-        process.standardInput = input
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, input) = try startStreamImport(db)
         try input.fileHandleForWriting.write(contentsOf: Data((0..<300).map { generator.finding(number: $0, version: 1) + "\n" }.joined().utf8))
         eventually("the stream's records are committed") { versions(db) == 300 }
         kill(process.processIdentifier, SIGKILL)
