@@ -37,6 +37,8 @@ public struct ArchiveStatus: Sendable, Equatable, Codable {
     /// ``ArchiveWriter/horizon``): a forged or broken record, never a finding's latest
     /// version while it has another.
     public var versionsFromTheFuture: Int = 0
+    /// The number of the last import run (what `gdarchive changes --import N` takes), if any.
+    public var lastImportRun: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
         case path, findings, versions, files, sightings, errors
@@ -49,6 +51,7 @@ public struct ArchiveStatus: Sendable, Equatable, Codable {
         case lastSuccessfulImportNewVersions = "last_successful_import_new_versions"
         case troubledImportsSince = "imports_with_problems_since"
         case versionsFromTheFuture = "versions_from_the_future"
+        case lastImportRun = "last_import_run"
     }
 }
 
@@ -73,7 +76,8 @@ extension ArchiveReader {
                        (SELECT count(*) FROM import_runs) AS runs,
                        (SELECT count(*) FROM import_errors) AS errors,
                        (SELECT max(version) FROM schema_migrations) AS schema_version,
-                       (SELECT max(started_at) FROM import_runs) AS last_import
+                       (SELECT max(started_at) FROM import_runs) AS last_import,
+                       (SELECT max(id) FROM import_runs) AS last_run
                 """)!
             let success = try Row.fetchOne(db, sql: """
                 SELECT id, finished_at, files + unchanged_files AS files, new_versions FROM import_runs
@@ -93,7 +97,7 @@ extension ArchiveReader {
             errors: counts["errors"], sizeBytes: size, schemaVersion: counts["schema_version"] ?? 0,
             lastImportStartedAt: counts["last_import"], lastSuccessfulImportAt: success?["finished_at"],
             lastSuccessfulImportFiles: success?["files"], lastSuccessfulImportNewVersions: success?["new_versions"],
-            troubledImportsSince: troubled, versionsFromTheFuture: future)
+            troubledImportsSince: troubled, versionsFromTheFuture: future, lastImportRun: counts["last_run"])
     }
 }
 

@@ -93,6 +93,9 @@ import Testing
             == ["recurred a 3 1->3 +2", "escalated a 3 5->8 medium->high", "new s 3"])
         #expect(Self.summarize(try runGDArchive(["--db", db, "changes", "--format", "csv"]).stdout).isEmpty, "the last import (a rescan) changed nothing")
         #expect(try runGDArchive(["--db", db, "changes", "--import", "2", "--last"]).status == 64)
+        // status names the last run, the number --import takes.
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(runGDArchive(["--db", db, "status", "--format", "json"]).stdout.utf8)) as? [String: Any])
+        #expect(status["last_import_run"] as? Int == 7)
         #expect(try runGDArchive(["--db", db, "check"]).status == 0)
     }
 }

@@ -28,6 +28,7 @@ extension GDArchiveCommand {
                 ("errors", .int(Int64(status.errors))),
                 ("size_bytes", .int(status.sizeBytes)),
                 ("schema_version", .int(Int64(status.schemaVersion))),
+                ("last_import_run", status.lastImportRun.map(Cell.int) ?? .null),
                 ("last_import_started_at", status.lastImportStartedAt.map(Cell.text) ?? .null),
                 ("last_successful_import_at", status.lastSuccessfulImportAt.map(Cell.text) ?? .null),
                 ("last_successful_import_files", status.lastSuccessfulImportFiles.map { .int(Int64($0)) } ?? .null),
