@@ -2,7 +2,6 @@ import Foundation
 import GDArchiveModel
 import GDArchiveQuery
 import GDArchiveStore
-import GRDB
 
 /// What imports changed (migration 16): the rows of `gdarchive changes` and of
 /// `import --emit-changes`, in the order they were stored.
@@ -22,9 +21,14 @@ public enum ChangeFeed {
     }
 
     /// Every line's fields; a kind's own fields are null on the lines of other kinds.
-    public static let columns = ["kind", "id", "account_id", "region", "type", "title", "severity", "severity_label", "updated_at", "import",
-                                 "count", "previous_count", "count_increase", "previous_severity", "previous_severity_label",
-                                 "indicator_kind", "value"]
+    public static let columns: [String] = {
+        var columns = ArchiveReader.changeColumns
+        columns.insert("previous_severity_label", at: previousSeverityColumn + 1)
+        return columns
+    }()
+
+    /// Where the Store's rows carry `previous_severity`.
+    static let previousSeverityColumn = ArchiveReader.changeColumns.firstIndex(of: "previous_severity")!
 
     public static func run(_ selection: Selection, filter: String? = nil, on archive: Archive,
                            now: Int64 = Timestamp.nowMilliseconds()) throws -> RowSet {
@@ -44,39 +48,31 @@ public enum ChangeFeed {
         let (conditions, mentionsSample) = try FindingQuery.compileConditions(plain, now: now, rowsAreFindings: false)
         // The one sample scope: a sample finding's changes are left out with it.
         let samples = SampleScope.leaveOut(!request.includeSamples && !mentionsSample, rowsAreFindings: false)
-        let runCondition: String
-        var runBindings: [DatabaseValue] = []
+        let runs: ChangeRuns
         switch selection {
-        case .run(let id):
-            runCondition = "c.import_run_id = ?"
-            runBindings = [id.databaseValue]
-        case .lastRun:
-            runCondition = "c.import_run_id = (SELECT max(id) FROM import_runs WHERE status = 'completed')"
+        case .run(let id): runs = .run(id)
+        case .lastRun: runs = .lastCompleted
         case .since(let text):
             guard let ms = FilterCompiler.time(text, now: now) else {
                 throw QueryRequestError.filter(QueryError(position: 0, length: text.count, message: "not a timestamp or relative time (-7d, -24h, …)", hint: nil),
                                                text: text, option: "--since")
             }
-            runCondition = "c.import_run_id IN (SELECT id FROM import_runs WHERE started_at >= ?)"
-            runBindings = [Timestamp.format(epochMilliseconds: ms).databaseValue]
+            runs = .startedSince(Timestamp.format(epochMilliseconds: ms))
         }
-        let sql = """
-            SELECT c.kind, f.id, f.account_id, f.region, f.type, f.title, f.severity, f.severity_label, f.updated_at, c.import_run_id,
-                   CASE WHEN c.kind = 'recurred' THEN f.count END, c.previous_count, CASE WHEN c.kind = 'recurred' THEN f.count - c.previous_count END,
-                   c.previous_severity, c.indicator_kind, c.indicator_value
-            FROM finding_changes c CROSS JOIN finding_versions f ON f.version_id = c.version_id
-            WHERE \(runCondition) AND (\(conditions.sql))\(samples)
-            ORDER BY c.change_id
-            """
-        try reader.withDatabase { db in
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(runBindings + conditions.bindings.map(\.databaseValue)))
-            while let row = try cursor.next() {
-                var cells = Array(row.databaseValues.map(Cell.init))
-                // previous_severity_label after previous_severity.
-                let previous: Double? = row[13]
-                cells.insert(previous.map { .text(VersionRecord.severityLabel(for: $0)) } ?? .null, at: 14)
-                try body(cells)
+        let values = conditions.bindings.map { value -> StoredValue in
+            switch value {
+            case .text(let s): return .text(s)
+            case .integer(let i): return .integer(i)
+            case .real(let d): return .real(d)
             }
+        }
+        try reader.forEachChange(in: runs, where: SQLCondition(sql: "(\(conditions.sql))\(samples)", values: values)) { row in
+            var cells = row.map(Cell.init)
+            // previous_severity_label after previous_severity (a REAL column).
+            var label = Cell.null
+            if case .real(let previous) = row[Self.previousSeverityColumn] { label = .text(VersionRecord.severityLabel(for: previous)) }
+            cells.insert(label, at: Self.previousSeverityColumn + 1)
+            try body(cells)
         }
     }
 }

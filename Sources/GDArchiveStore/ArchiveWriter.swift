@@ -94,7 +94,7 @@ public struct ArchiveWriter {
     public func afterOtherWriters() throws {
         bodies.forgetCachedBases()
         try bodies.loadDictionaries(db)
-        statements.formsExist = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM version_forms)") ?? false
+        statements.formsExist = try WriteStatements.anyFormExists(db)
     }
 
     /// Records the start of an import run (committed at once) and returns its id.
@@ -521,6 +521,11 @@ public final class WriteStatements {
     public var notes: [String] = []
     let sameUpdatedAt: RawStatement
 
+    /// Whether the archive holds any other form of a version (migration 14).
+    static func anyFormExists(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM version_forms)") ?? false
+    }
+
     public init(_ db: Database) throws {
         self.db = db
         versionByHash = try RawStatement(db, "SELECT version_id FROM versions WHERE hash = ?")
@@ -571,7 +576,7 @@ public final class WriteStatements {
             VALUES (?, ?, ?, ?, ?, ?)
             """)
         formByHash = try RawStatement(db, "SELECT form_id, version_id FROM version_forms WHERE hash = ?")
-        formsExist = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM version_forms)") ?? false
+        formsExist = try Self.anyFormExists(db)
         sameUpdatedAt = try RawStatement(db, """
             SELECT v.version_id, (SELECT b.body FROM version_bodies b WHERE b.version_id = v.version_id)
             FROM versions v WHERE v.finding_key = ? AND v.updated_at IS ? ORDER BY v.version_id
